@@ -1,0 +1,255 @@
+"""`govcrawl`: list portals, crawl them (live or from the recorded replicas), extract pages.
+
+Errors a user can cause (unknown portal, bad argument, unreadable file, no network) end
+with one `error: …` line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_REPLAY_ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+EXIT_USAGE, EXIT_FAILED = 2, 1
+
+
+class CliError(Exception):
+    """A user-facing error: printed as one line, exit status attached."""
+
+    def __init__(self, message: str, status: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _settings():  # -> scrapy.settings.Settings
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "govcrawl.settings")
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings()
+
+
+def _portal_classes(settings) -> dict[str, type]:
+    from scrapy.spiderloader import SpiderLoader
+
+    loader = SpiderLoader.from_settings(settings)
+    classes = {name: loader.load(name) for name in sorted(loader.list())}
+    return {name: cls for name, cls in classes.items() if getattr(cls, "region", None)}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    portals = _portal_classes(_settings())
+    rows = [
+        {
+            "name": name,
+            "chinese_name": cls.chinese_name,
+            "region": cls.region.as_record(),
+            "platform": cls.platform,
+            "domains": list(cls.allowed_domains),
+            "channels": dict(cls.channels),
+        }
+        for name, cls in portals.items()
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        region = row["region"]
+        place = "".join(
+            p for p in (region["province"], region["prefecture"], region["county"]) if p
+        )
+        channels = "、".join(row["channels"])
+        print(
+            f"{row['name']:<16} {row['chinese_name']:<12} {region['code']}  {place:<18} "
+            f"{row['platform']:<8} {channels}"
+        )
+    return 0
+
+
+def _check_crawl_arguments(args: argparse.Namespace, known: dict[str, type]) -> list[str]:
+    from govcrawl.spiders.base import parse_max_pages, parse_since
+
+    if args.all == bool(args.portals):
+        raise CliError("name portals to crawl, or --all (see `govcrawl list`)")
+    names = list(known) if args.all else args.portals
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise CliError(f"unknown portal {', '.join(unknown)} (see `govcrawl list`)")
+    try:
+        parse_since(args.since)
+        parse_max_pages(args.max_pages)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    return names
+
+
+def _summarize(name: str, stats: dict[str, Any]) -> str | None:
+    """One line per portal; returns an error line when nothing at all could be fetched."""
+    written = stats.get("govcrawl/written", 0)
+    dropped = stats.get("govcrawl/dropped", 0)
+    skipped = stats.get("govcrawl/requests_skipped/stored_before", 0)
+    target = stats.get("govcrawl/output_file") if written else "no new records"
+    print(
+        f"{name}: {written} new records ({target}); {skipped} articles stored before, "
+        f"not refetched; {dropped} dropped",
+        file=sys.stderr,
+    )
+    if stats.get("response_received_count", 0) == 0:
+        errors = sorted(
+            key.rsplit("/", 1)[-1]
+            for key in stats
+            if key.startswith("downloader/exception_type_count/")
+        )
+        cause = ", ".join(errors) or stats.get("finish_reason", "unknown")
+        return f"{name}: no page could be fetched ({cause}) — no network, or the portal is down?"
+    return None
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    settings = _settings()
+    names = _check_crawl_arguments(args, _portal_classes(settings))
+    from scrapy.crawler import CrawlerProcess
+
+    from pipelines.jsonl import new_run_id
+
+    settings.set("GOVCRAWL_OUTPUT_DIR", args.output, priority="cmdline")
+    settings.set("GOVCRAWL_RUN_ID", new_run_id(), priority="cmdline")
+    if args.log_level:
+        settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
+    server = None
+    if args.replay:
+        from govcrawl.replay import ReplayServer
+
+        root = Path(args.replay_root)
+        if not root.is_dir():
+            raise CliError(f"no recorded portals at {root} (use --replay-root)")
+        server = ReplayServer([root])
+        server.start()
+        settings.set("GOVCRAWL_REPLAY_PROXY", server.proxy_url, priority="cmdline")
+        # Loopback replay: no server to be polite to.
+        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="cmdline")
+    try:
+        process = CrawlerProcess(settings)
+        crawlers = []
+        for name in names:
+            crawler = process.create_crawler(name)
+            crawlers.append(crawler)
+            process.crawl(crawler, max_pages=args.max_pages, since=args.since)
+        process.start()
+    finally:
+        if server is not None:
+            server.stop()
+    failures = [
+        line
+        for crawler in crawlers
+        if (line := _summarize(crawler.spider.name, crawler.stats.get_stats()))
+    ]
+    for line in failures:
+        print(f"error: {line}", file=sys.stderr)
+    return EXIT_FAILED if failures else 0
+
+
+def _read_page(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise CliError(f"cannot read {path}: {error.strerror or error}", EXIT_FAILED) from None
+
+
+def _page_class_for(url: str, portals: dict[str, type]) -> tuple[type, type | None]:
+    """The portal spider owning `url`'s host, and its article page class (else generic)."""
+    from urllib.parse import urlsplit
+
+    from govcrawl.pages.article import ArticlePage
+
+    host = (urlsplit(url).hostname or "").lower()
+    for cls in portals.values():
+        if host in cls.allowed_domains:
+            return cls.article_page, cls
+    return ArticlePage, None
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    if args.url and len(args.files) > 1:
+        raise CliError("--url names one page's address: give a single FILE with it")
+    from govcrawl.record import schema_errors
+    from pipelines import Rejected
+    from pipelines.clean import clean_article
+
+    portals = _portal_classes(_settings())
+    status = 0
+    for path in args.files:
+        body = _read_page(path)
+        url = args.url or Path(path).resolve().as_uri()
+        page_class, portal = _page_class_for(url, portals)
+        article = page_class.from_html(body, url).fields()
+        article["portal"] = portal.name if portal else None
+        article["region"] = portal.region.as_record() if portal else None
+        try:
+            record = clean_article(article)
+        except Rejected as rejected:
+            print(f"error: {path}: not an article record ({rejected})", file=sys.stderr)
+            status = EXIT_FAILED
+            continue
+        errors = schema_errors(record)
+        if errors:
+            print(f"error: {path}: invalid record: {'; '.join(errors)}", file=sys.stderr)
+            status = EXIT_FAILED
+            continue
+        print(json.dumps(record, ensure_ascii=False))
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govcrawl", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("list", help="portals with region, platform and channels")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(run=cmd_list)
+
+    crawl = commands.add_parser("crawl", help="crawl portals into JSONL")
+    crawl.add_argument("portals", nargs="*", metavar="PORTAL")
+    crawl.add_argument("--all", action="store_true", help="crawl every portal")
+    crawl.add_argument("--since", help="skip articles listed before this date (YYYY-MM-DD)")
+    crawl.add_argument("--max-pages", help="listing pages to follow per channel")
+    crawl.add_argument("--output", default="output", help="dumps and seen-store (default: output)")
+    crawl.add_argument(
+        "--replay",
+        action="store_true",
+        help="crawl the recorded replicas on 127.0.0.1, not the live portals",
+    )
+    crawl.add_argument(
+        "--replay-root",
+        default=str(DEFAULT_REPLAY_ROOT),
+        help="directory of recorded portals (default: tests/fixtures)",
+    )
+    crawl.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    crawl.set_defaults(run=cmd_crawl)
+
+    extract = commands.add_parser("extract", help="print the record of saved article pages")
+    extract.add_argument("files", nargs="+", metavar="FILE")
+    extract.add_argument("--url", help="the page's original address (one FILE only)")
+    extract.set_defaults(run=cmd_extract)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.status
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""`/pc/list.html` 集约化 platform page objects (Yunnan; also Sichuan, Jiangxi, Henan, Anhui).
+
+Template facts (DESIGN.md, corpus INDEX "Yunnan 集约化"): columns
+`/<site>/<column>/pc/list.html`, articles `/<site>/<column>/pc/content/<id>/content_<id>.html`
+with 19-digit ids; the body sits in `<ucapcontent>` inside `#zoomcon`. Listing pages after
+the first are read from the page's own pager (how the platform numbers them is not known).
+"""
+
+from __future__ import annotations
+
+from govcrawl.pages.article import ArticlePage
+from govcrawl.pages.listing import ListingPage
+
+
+class YnPcArticlePage(ArticlePage):
+    extractor = "yn-pc"
+    title_css = ("h1.article-title", ".article-title", "ucaptitle")
+    info_css = (".article-info", ".info", ".desc")
+    body_css = ("#zoomcon ucapcontent", "ucapcontent", "#zoomcon")
+    breadcrumb_css = (".position", ".location", ".crumb")
+
+
+class YnPcListingPage(ListingPage):
+    item_css = ("ul.news-list > li", ".list-content li")
+    pager_css = (".pagination", ".page")

@@ -1,0 +1,62 @@
+"""The record every crawl writes: schema version, field order, URL hash and validation.
+
+One place for what a JSONL line is, so that the pipelines, the CLI and the tests agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from w3lib.url import canonicalize_url
+
+SCHEMA_VERSION = 1
+SCHEMA_RESOURCE = "schemas/record-v1.json"
+
+
+@cache
+def record_schema() -> dict[str, Any]:
+    """The JSON Schema of a version-1 record, as shipped in the package."""
+    text = resources.files("govcrawl").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
+    return json.loads(text)
+
+
+@cache
+def record_fields() -> tuple[str, ...]:
+    """Record keys in the order they are written (the schema's `required` order)."""
+    return tuple(record_schema()["required"])
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(record_schema())
+
+
+def schema_errors(record: dict[str, Any]) -> list[str]:
+    """Human-readable schema violations of `record` (empty when it is valid)."""
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '<record>'}: {error.message}"
+        for error in _validator().iter_errors(record)
+    ]
+
+
+def url_hash(url: str) -> str:
+    """SHA-1 hex of the canonical URL: query order and fragments do not make a new article."""
+    return hashlib.sha1(canonicalize_url(url).encode("utf-8")).hexdigest()
+
+
+def utc_now_iso() -> str:
+    """Current UTC time as `YYYY-MM-DDTHH:MM:SSZ` (the `crawled_at` format)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_json_line(record: dict[str, Any]) -> bytes:
+    """One UTF-8 JSONL line, keys in schema order, Chinese written as is."""
+    ordered = {key: record.get(key) for key in record_fields()}
+    return (json.dumps(ordered, ensure_ascii=False, separators=(",", ":")) + "\n").encode()

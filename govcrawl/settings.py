@@ -1,0 +1,59 @@
+"""Scrapy settings of govcrawl. Operators override any of them with `-s NAME=VALUE`.
+
+Politeness first: government portals are small servers, often behind WAFs that ban
+aggressive clients, so robots.txt is obeyed, concurrency per site is low and AutoThrottle
+adapts the delay to the server's latency.
+"""
+
+BOT_NAME = "govcrawl"
+SPIDER_MODULES = ["govcrawl.spiders"]
+NEWSPIDER_MODULE = "govcrawl.spiders"
+
+USER_AGENT = "Mozilla/5.0 (compatible; govcrawl/0.1; +https://github.com/govcrawl/govcrawl)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+# 412/521/468: WAF challenges (瑞数, 创宇云 …) — retrying at once only gets the IP banned.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+LOG_FORMATTER = "govcrawl.logformatter.GovcrawlLogFormatter"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Skip articles an earlier run already stored, before they are requested.
+    "govcrawl.middlewares.SkipStoredArticlesMiddleware": 50,
+    # Route every request to the loopback replay proxy when GOVCRAWL_REPLAY_PROXY is set.
+    "govcrawl.replay.ReplayProxyMiddleware": 740,
+}
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.jsonl.JsonLinesPipeline": 800,
+}
+EXTENSIONS = {
+    "govcrawl.manifest.RunManifest": 500,
+}
+
+# --- govcrawl's own settings ---------------------------------------------------------
+# Directory of the JSONL dumps (<dir>/<portal>/<run-id>.jsonl), their manifests and the
+# default seen-store.
+GOVCRAWL_OUTPUT_DIR = "output"
+# Seen-store backend (a class with from_crawler); empty: no memory across runs.
+GOVCRAWL_SEEN_STORE = "govcrawl.seenstore.SQLiteSeenStore"
+# SQLite file of the seen-store; empty: <GOVCRAWL_OUTPUT_DIR>/seen.sqlite3.
+GOVCRAWL_SEEN_STORE_PATH = ""
+# Run id naming this run's files; empty: the UTC start time, e.g. 20261122T131500Z.
+GOVCRAWL_RUN_ID = ""
+# Loopback replay proxy (set by `govcrawl crawl --replay`); empty: crawl the live portals.
+GOVCRAWL_REPLAY_PROXY = ""
