@@ -25,6 +25,8 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
+# No control port on a cron or Scrapyd host: stats go to the log and the run manifest.
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "govcrawl.logformatter.GovcrawlLogFormatter"
