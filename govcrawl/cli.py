@@ -119,6 +119,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     settings.set("GOVCRAWL_RUN_ID", new_run_id(), priority="cmdline")
     if args.log_level:
         settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
+    for assignment in args.set:
+        name, equals, value = assignment.partition("=")
+        if not equals or not name:
+            raise CliError(f"--set takes NAME=VALUE, got {assignment!r}")
+        settings.set(name, value, priority="cmdline")
     server = None
     if args.replay:
         from govcrawl.replay import ReplayServer
@@ -230,6 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="directory of recorded portals (default: tests/fixtures)",
     )
     crawl.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    crawl.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a Scrapy or govcrawl setting (repeatable)",
+    )
     crawl.set_defaults(run=cmd_crawl)
 
     extract = commands.add_parser("extract", help="print the record of saved article pages")

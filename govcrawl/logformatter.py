@@ -1,4 +1,4 @@
-"""Log lines an operator can read: a dropped item is logged by URL and reason, not dumped."""
+"""Log lines an operator can read: drops by URL and reason, network errors on one line."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import Spider
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
@@ -28,3 +29,48 @@ class GovcrawlLogFormatter(LogFormatter):
             "msg": "Dropped %(url)s: %(reason)s",
             "args": {"url": ItemAdapter(item).get("url"), "reason": exception},
         }
+
+
+# Network failures are an operator's everyday weather, not a bug: one line each, no traceback.
+_NETWORK_ERROR_MODULES = ("twisted.internet.error", "twisted.web._newclient")
+_NETWORK_ERROR_PREFIXES = ("Download", "CannotResolveHost", "ResponseDataLoss")
+
+
+def _is_network_error(error: BaseException | None) -> bool:
+    kind = type(error)
+    return kind.__module__ in _NETWORK_ERROR_MODULES or (
+        kind.__module__ == "scrapy.exceptions" and kind.__name__.startswith(_NETWORK_ERROR_PREFIXES)
+    )
+
+
+class OneLineNetworkErrors(logging.Filter):
+    """Log filter turning a network-failure traceback into the end of its log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and _is_network_error(error):
+            record.msg = f"{record.getMessage()} [{type(error).__name__}]"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+class QuietNetworkErrors:
+    """Extension: Scrapy components that log network failures with tracebacks log one line.
+
+    Spider requests carry an errback of their own (see `PortalSpider.on_request_error`);
+    this covers the robots.txt middleware, whose failures are logged by Scrapy itself.
+    """
+
+    LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper")
+
+    def __init__(self) -> None:
+        for name in self.LOGGERS:
+            target = logging.getLogger(name)
+            if not any(isinstance(f, OneLineNetworkErrors) for f in target.filters):
+                target.addFilter(OneLineNetworkErrors())
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> QuietNetworkErrors:
+        return cls()

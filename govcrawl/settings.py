@@ -45,6 +45,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "govcrawl.manifest.RunManifest": 500,
+    "govcrawl.logformatter.QuietNetworkErrors": 0,
 }
 
 # --- govcrawl's own settings ---------------------------------------------------------

@@ -93,9 +93,9 @@ def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dic
     if published is None:
         shown = "; ".join(f"{origin}={raw!r}" for origin, raw in candidates) or "none found"
         raise Rejected("unparsable_date", f"{url} ({shown})")
-    region = article.get("region") or {}
+    region = article.get("region") or None
     script = detect_script(title + "\n" + text)
-    protect = tuple(name for name in region.values() if name and not name.isdigit())
+    protect = tuple(n for n in (region or {}).values() if n and not n.isdigit())
     contributors = [
         {"role": normalize_space(c["role"]), "name": normalize_space(c["name"])}
         for c in article.get("contributors") or []

@@ -8,6 +8,7 @@ A platform module subclasses it and only declares where its template puts things
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
@@ -157,20 +158,32 @@ class ArticlePage:
         return self._first(self.body_css) is not None
 
     def _densest_block(self) -> Selector | None:
-        best, best_score = None, 0.0
-        for node in self.selector.xpath("//body//*[p or br or div]"):
+        """The element whose own paragraphs and text lines hold the most prose.
+
+        Each paragraph counts once, towards its parent, so the search is linear in the page
+        (a page of deeply nested tags stays cheap) and a container does not win merely by
+        enclosing the real body together with navigation.
+        """
+        scores: dict[etree._Element, float] = defaultdict(float)
+        for node in self.selector.xpath(
+            "//body//*[self::p or self::br or self::div[not(.//div or .//p)]]"
+        ):
             root = node.root
-            if root.tag in ("body", "html") or node.xpath(
-                "ancestor-or-self::*[self::header or self::footer or self::nav]"
-            ):
+            parent = root.getparent()
+            if parent is None or parent.tag in ("body", "html"):
                 continue
-            paragraphs = [element_text(child) for child in root if child.tag in ("p", "div")]
-            text = "".join(paragraphs) or element_text(root)
-            links = "".join(node.xpath(".//a//text()").getall())
-            score = len(_CLAUSE_PUNCTUATION.findall(text)) * 10 + len(text) - 2 * len(links)
-            if score > best_score:
-                best, best_score = node, score
-        return best
+            text = (root.tail or "") if root.tag == "br" else "".join(root.itertext())
+            text = normalize_space(text)
+            links = "".join(a.text_content() for a in root.iter("a")) if root.tag != "br" else ""
+            scores[parent] += (
+                len(_CLAUSE_PUNCTUATION.findall(text)) * 10 + len(text) - 2 * len(links)
+            )
+        if not scores:
+            return None
+        best = max(scores, key=scores.__getitem__)
+        if scores[best] <= 0:
+            return None
+        return Selector(root=best, type="html")
 
     @cached_property
     def _widget_nodes(self) -> frozenset[etree._Element]:

@@ -34,54 +34,60 @@ def _tag(element: etree._Element) -> str:
     return tag.lower() if isinstance(tag, str) else ""
 
 
-class _LineBuilder:
-    def __init__(self, skip: frozenset[etree._Element]) -> None:
-        self.lines: list[str] = []
-        self.buffer: list[str] = []
-        self.skip = skip
-
-    def flush(self) -> None:
-        line = normalize_space("".join(self.buffer))
-        if line:
-            self.lines.append(line)
-        self.buffer = []
-
-    def walk(self, element: etree._Element) -> None:
-        tag = _tag(element)
-        if tag and tag not in SKIP_TAGS and element not in self.skip and not is_hidden(element):
-            if tag == "br":
-                self.flush()
-            elif tag == "tr":
-                self.flush()
-                cells = [element_text(cell) for cell in element if _tag(cell) in ("td", "th")]
-                line = " | ".join(cell for cell in cells if cell)
-                if line:
-                    self.lines.append(line)
-            else:
-                block = tag in BLOCK_TAGS
-                if block:
-                    self.flush()
-                if element.text:
-                    self.buffer.append(element.text)
-                for child in element:
-                    self.walk(child)
-                if block:
-                    self.flush()
-        if element.tail:
-            self.buffer.append(element.tail)
+def _visible(element: etree._Element, skip: frozenset[etree._Element]) -> bool:
+    tag = _tag(element)
+    return bool(tag) and tag not in SKIP_TAGS and element not in skip and not is_hidden(element)
 
 
 def element_lines(
     element: etree._Element, skip: frozenset[etree._Element] = frozenset()
 ) -> list[str]:
-    """Visible text of `element` as normalised lines, in document order."""
-    builder = _LineBuilder(skip)
-    if element.text:
-        builder.buffer.append(element.text)
-    for child in element:
-        builder.walk(child)
-    builder.flush()
-    return builder.lines
+    """Visible text of `element` as normalised lines, in document order.
+
+    Iterative (no recursion), so a page of 100,000 nested tags costs time, not a crash.
+    """
+    lines: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        line = normalize_space("".join(buffer))
+        if line:
+            lines.append(line)
+        buffer.clear()
+
+    hidden: set[etree._Element] = set()
+    walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if event in ("comment", "pi"):
+            if node.tail:
+                buffer.append(node.tail)
+            continue
+        if node is element:
+            if event == "start" and node.text:
+                buffer.append(node.text)
+            continue
+        tag = _tag(node)
+        if event == "start":
+            if not _visible(node, skip) or tag == "tr":
+                hidden.add(node)
+                walker.skip_subtree()
+                if tag == "tr" and _visible(node, skip):
+                    flush()
+                    cells = [element_text(cell) for cell in node if _tag(cell) in ("td", "th")]
+                    if row := " | ".join(cell for cell in cells if cell):
+                        lines.append(row)
+                continue
+            if tag == "br" or tag in BLOCK_TAGS:
+                flush()
+            if node.text:
+                buffer.append(node.text)
+            continue
+        if node not in hidden and tag in BLOCK_TAGS:
+            flush()
+        if node.tail:
+            buffer.append(node.tail)
+    flush()
+    return lines
 
 
 def element_text(element: etree._Element) -> str:

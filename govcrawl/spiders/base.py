@@ -7,12 +7,15 @@ here once: `max_pages` (listing pages per channel), `since` (skip older articles
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from govcrawl.dates import parse_date
 from govcrawl.items import ArticleItem
@@ -77,8 +80,19 @@ class PortalSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for channel, url in self.channels.items():
             yield scrapy.Request(
-                url, callback=self.parse_listing, meta={"channel": channel, "page_number": 1}
+                url,
+                callback=self.parse_listing,
+                errback=self.on_request_error,
+                meta={"channel": channel, "page_number": 1},
             )
+
+    def on_request_error(self, failure: Failure) -> None:
+        """A page that could not be fetched: one log line and a count by error type."""
+        request = failure.request  # type: ignore[attr-defined]
+        kind = failure.type.__name__ if failure.type else "Error"
+        self.crawler.stats.inc_value(f"govcrawl/request_errors/{kind}")
+        level = logging.WARNING if failure.check(HttpError) else logging.ERROR
+        self.logger.log(level, "Could not fetch %s: %s", request.url, failure.getErrorMessage())
 
     def _older_than_since(self, shown: str | None) -> bool:
         """True when the listing's date for a link is before `since` (unknown: fetch it)."""
@@ -114,6 +128,7 @@ class PortalSpider(scrapy.Spider):
             yield scrapy.Request(
                 link.url,
                 callback=self.parse_article,
+                errback=self.on_request_error,
                 meta={ARTICLE_META: True, "channel": channel, "listing_date": link.date},
             )
         next_url = page.next_page()
@@ -127,6 +142,7 @@ class PortalSpider(scrapy.Spider):
             yield response.follow(
                 next_url,
                 callback=self.parse_listing,
+                errback=self.on_request_error,
                 meta={"channel": channel, "page_number": page_number + 1},
             )
 
