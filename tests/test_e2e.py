@@ -1,0 +1,127 @@
+"""End to end through the real Scrapy engine over loopback: the recorded portals → JSONL.
+
+Crawls run in subprocesses (a Twisted reactor cannot restart in one process), exactly as
+an operator runs them: `govcrawl crawl --all --replay` and `scrapy crawl`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from govcrawl.record import schema_errors
+from govcrawl.replay import ReplayServer
+from tests.conftest import FIXTURES, PORTALS, expected_records
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPARED = ("title", "published_date", "published_at", "source", "contributors", "channel",
+            "breadcrumb", "text", "images", "attachments")
+
+
+def govcrawl(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "govcrawl.cli", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def dumps(output: Path) -> dict[str, list[dict]]:
+    records: dict[str, list[dict]] = {}
+    for path in sorted(output.glob("*/*.jsonl")):
+        lines = path.read_text("utf-8").splitlines()
+        records.setdefault(path.parent.name, []).extend(json.loads(line) for line in lines)
+    return records
+
+
+def manifests(output: Path) -> list[dict]:
+    return [json.loads(p.read_text("utf-8")) for p in sorted(output.glob("*/*.manifest.json"))]
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """Two replay crawls of every portal into the same output directory."""
+    output = tmp_path_factory.mktemp("output")
+    first = govcrawl("crawl", "--all", "--replay", "--output", str(output))
+    first_records = dumps(output)
+    first_manifests = manifests(output)
+    second = govcrawl("crawl", "--all", "--replay", "--output", str(output))
+    return output, first, first_records, first_manifests, second
+
+
+def test_first_run_writes_one_valid_record_per_recorded_article(two_runs):
+    _, first, records, _, _ = two_runs
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "Traceback" not in first.stderr
+    assert sorted(records) == PORTALS
+    for portal in PORTALS:
+        by_url = {record["url"]: record for record in records[portal]}
+        expected = {record["url"]: record for record in expected_records(portal)}
+        assert sorted(by_url) == sorted(expected)  # one record each, none missing, no extras
+        for url, record in by_url.items():
+            assert schema_errors(record) == []
+            assert record["portal"] == portal
+            for key in COMPARED:
+                assert record[key] == expected[url][key], f"{url}: {key}"
+
+
+def test_seed_articles_come_out_as_on_the_page(two_runs):
+    _, _, records, _, _ = two_runs
+    zijin = {r["title"]: r for r in records["gd_zijin"]}["紫金开足马力抓生产,凝心聚力促发展"]
+    assert (zijin["published_date"], zijin["source"]) == ("2020-04-22", "本网")
+    assert zijin["region"]["code"] == "441621"
+    guangnan = {r["title"]: r for r in records["yn_guangnan"]}[
+        "廣南縣戰疫“四雙”機制:不停腳步 逆勢而上!"]
+    assert guangnan["script"] == "zh-Hant"
+    assert guangnan["title_simplified"] == "广南县战疫“四双”机制:不停脚步 逆势而上!"
+    assert "广南县" in guangnan["text_simplified"] and "廣南縣" not in guangnan["text_simplified"]
+
+
+def test_first_run_manifest_counts_what_happened(two_runs):
+    _, _, records, first_manifests, _ = two_runs
+    by_portal = {m["portal"]: m for m in first_manifests}
+    for portal in PORTALS:
+        manifest = by_portal[portal]
+        assert manifest["finish_reason"] == "finished"
+        assert manifest["records_written"] == len(records[portal])
+        assert manifest["stats"]["govcrawl/links_not_followed/wechat"] >= 1
+        assert manifest["stats"].get("log_count/ERROR", 0) == 0
+
+
+def test_second_run_writes_nothing_and_refetches_no_article(two_runs):
+    output, _, first_records, _, second = two_runs
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert dumps(output) == first_records  # no new dump, no changed line
+    latest = {}
+    for manifest in manifests(output):
+        latest[manifest["portal"]] = manifest  # sorted by run id: the last one wins
+    for portal in PORTALS:
+        stats = latest[portal]["stats"]
+        assert latest[portal]["records_written"] == 0
+        assert stats["govcrawl/requests_skipped/stored_before"] == len(first_records[portal])
+        assert stats["govcrawl/listing_pages"] >= 3  # listings are refetched, articles not
+        assert "govcrawl/cleaned" not in stats
+
+
+def test_scrapy_crawl_works_and_the_proxy_log_shows_no_article_refetch(tmp_path):
+    """`scrapy crawl gd_zijin` with a replay proxy started by hand, as an operator would."""
+    output = tmp_path / "out"
+    with ReplayServer([FIXTURES]) as server:
+        command = [sys.executable, "-m", "scrapy", "crawl", "gd_zijin",
+                   "-s", f"GOVCRAWL_REPLAY_PROXY={server.proxy_url}",
+                   "-s", f"GOVCRAWL_OUTPUT_DIR={output}", "-s", "DOWNLOAD_DELAY=0",
+                   "-s", "AUTOTHROTTLE_ENABLED=False", "-a", "max_pages=2"]
+        first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert first.returncode == 0, first.stderr[-3000:]
+        first_articles = [url for _, url, _ in server.requests if "/content/" in url]
+        server.reset_log()
+        second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert second.returncode == 0, second.stderr[-3000:]
+        second_urls = [url for _, url, _ in server.requests]
+    assert len(first_articles) == len(set(first_articles)) > 0  # each article fetched once
+    assert not [url for url in second_urls if "/content/" in url]
+    assert any(url.endswith("/xw/zwdt/index.html") for url in second_urls)
+    written = [line for path in output.glob("gd_zijin/*.jsonl")
+               for line in path.read_text("utf-8").splitlines()]
+    assert len(written) == len(first_articles) == 13  # 2 listing pages of 政务动态 + 政策法规
