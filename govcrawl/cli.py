@@ -32,16 +32,10 @@ def _settings():  # -> scrapy.settings.Settings
     return get_project_settings()
 
 
-def _portal_classes(settings) -> dict[str, type]:
-    from scrapy.spiderloader import SpiderLoader
-
-    loader = SpiderLoader.from_settings(settings)
-    classes = {name: loader.load(name) for name in sorted(loader.list())}
-    return {name: cls for name, cls in classes.items() if getattr(cls, "region", None)}
-
-
 def cmd_list(args: argparse.Namespace) -> int:
-    portals = _portal_classes(_settings())
+    from govcrawl.portals import portal_classes
+
+    portals = portal_classes()
     rows = [
         {
             "name": name,
@@ -110,7 +104,9 @@ def _summarize(name: str, stats: dict[str, Any]) -> str | None:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     settings = _settings()
-    names = _check_crawl_arguments(args, _portal_classes(settings))
+    from govcrawl.portals import portal_classes
+
+    names = _check_crawl_arguments(args, portal_classes())
     from scrapy.crawler import CrawlerProcess
 
     from pipelines.jsonl import new_run_id
@@ -166,37 +162,22 @@ def _read_page(path: str) -> bytes:
         raise CliError(f"cannot read {path}: {error.strerror or error}", EXIT_FAILED) from None
 
 
-def _page_class_for(url: str, portals: dict[str, type]) -> tuple[type, type | None]:
-    """The portal spider owning `url`'s host, and its article page class (else generic)."""
-    from urllib.parse import urlsplit
-
-    from govcrawl.pages.article import ArticlePage
-
-    host = (urlsplit(url).hostname or "").lower()
-    for cls in portals.values():
-        if host in cls.allowed_domains:
-            return cls.article_page, cls
-    return ArticlePage, None
-
-
 def cmd_extract(args: argparse.Namespace) -> int:
     if args.url and len(args.files) > 1:
         raise CliError("--url names one page's address: give a single FILE with it")
+    from govcrawl.extract import extract_article, extract_listing
     from govcrawl.record import schema_errors
     from pipelines import Rejected
-    from pipelines.clean import clean_article
 
-    portals = _portal_classes(_settings())
     status = 0
     for path in args.files:
         body = _read_page(path)
         url = args.url or Path(path).resolve().as_uri()
-        page_class, portal = _page_class_for(url, portals)
-        article = page_class.from_html(body, url).fields()
-        article["portal"] = portal.name if portal else None
-        article["region"] = portal.region.as_record() if portal else None
+        if args.listing:
+            print(json.dumps(extract_listing(body, url), ensure_ascii=False))
+            continue
         try:
-            record = clean_article(article)
+            record = extract_article(body, url)
         except Rejected as rejected:
             print(f"error: {path}: not an article record ({rejected})", file=sys.stderr)
             status = EXIT_FAILED
@@ -248,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="print the record of saved article pages")
     extract.add_argument("files", nargs="+", metavar="FILE")
     extract.add_argument("--url", help="the page's original address (one FILE only)")
+    extract.add_argument(
+        "--listing",
+        action="store_true",
+        help="FILE is a listing page: print its article links and pagination",
+    )
     extract.set_defaults(run=cmd_extract)
     return parser
 

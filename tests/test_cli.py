@@ -108,3 +108,14 @@ def test_crawl_without_network_says_so_in_one_line(tmp_path):
                       "--set", "RETRY_TIMES=0", "--log-level", "ERROR")
     assert_one_line_error(result, "gd_zijin: no page could be fetched")
     assert not list(tmp_path.glob("gd_zijin/*.jsonl"))
+
+
+def test_extract_listing_prints_links_and_pagination():
+    url = "http://www.zijin.gov.cn/xw/zwdt/index_2.html"
+    result = govcrawl("extract", "--listing", str(recorded_path("gd_zijin", url)), "--url", url)
+    listing = json.loads(result.stdout)
+    links = listing["article_links"]
+    assert [link["wechat"] for link in links].count(True) == 1
+    assert all(link["url"].startswith("http") for link in links)
+    assert listing["next_page"] == "http://www.zijin.gov.cn/xw/zwdt/index_3.html"
+    assert listing["total_pages"] == 3
