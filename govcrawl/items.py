@@ -32,6 +32,7 @@ class ArticleItem(scrapy.Item):
     text_simplified = scrapy.Field()
     images = scrapy.Field()
     attachments = scrapy.Field()
+    document = scrapy.Field()
     extractor = scrapy.Field()
     crawled_at = scrapy.Field()
     date_candidates = scrapy.Field()

@@ -76,6 +76,19 @@ def _unique(entries: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return unique
 
 
+def _clean_document(document: dict[str, Any] | None) -> dict[str, str | None] | None:
+    """政府信息公开 metadata with its signing date normalised; None when the page shows none."""
+    if not document:
+        return None
+    cleaned = {
+        key: normalize_space(document.get(key) or "") or None
+        for key in ("index_number", "document_number", "publisher", "signed_date")
+    }
+    signed = parse_date(cleaned["signed_date"] or "")
+    cleaned["signed_date"] = signed.iso_date() if signed else None
+    return cleaned if any(cleaned.values()) else None
+
+
 def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dict[str, Any]:
     """A complete record from an extracted article; raises `Rejected` when it cannot be one."""
     url = article.get("url") or ""
@@ -121,6 +134,7 @@ def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dic
         "text_simplified": to_simplified(text, protect) if script == "zh-Hant" else None,
         "images": _unique(article.get("images") or [], "url"),
         "attachments": _unique(article.get("attachments") or [], "url"),
+        "document": _clean_document(article.get("document")),
         "extractor": article.get("extractor") or "unknown",
         "crawled_at": crawled_at or utc_now_iso(),
     }

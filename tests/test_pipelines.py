@@ -232,3 +232,15 @@ def test_jsonl_writes_whole_utf8_lines_per_portal_and_run(tmp_path):
     assert all(schema_errors(r) == [] for r in records)
     assert list(records[0])[:3] == ["schema_version", "url_hash", "url"]
     assert crawler.stats.get_value("govcrawl/written") == 2
+
+
+def test_clean_keeps_disclosure_metadata_with_the_signing_date_apart():
+    record = clean_article(
+        article(document={"index_number": " 11441621/2020-00012 ", "document_number": "紫府〔2020〕5号",
+                          "publisher": "紫金县人民政府办公室", "signed_date": "2020年4月9日"})
+    )
+    assert record["document"] == {"index_number": "11441621/2020-00012",
+                                  "document_number": "紫府〔2020〕5号",
+                                  "publisher": "紫金县人民政府办公室", "signed_date": "2020-04-09"}
+    assert record["published_date"] == "2020-04-22"  # never the signing date
+    assert clean_article(article())["document"] is None
