@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -16,6 +17,8 @@ from govcrawl.dates import ParsedDate, date_from_url, parse_date, strip_date_pre
 from govcrawl.record import SCHEMA_VERSION, url_hash, utc_now_iso
 from govcrawl.text import clean_lines, fold, normalize_space
 from pipelines import Rejected, drop
+
+logger = logging.getLogger(__name__)
 
 # Separators between a headline and the site name in <title>: 标题_紫金县人民政府, 站名 | 标题.
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|—{1,2}|–)\s*")
@@ -103,9 +106,6 @@ def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dic
     text = "\n".join(lines)
     candidates = [tuple(pair) for pair in article.get("date_candidates") or []]
     published = resolve_date(candidates)  # type: ignore[arg-type]
-    if published is None:
-        shown = "; ".join(f"{origin}={raw!r}" for origin, raw in candidates) or "none found"
-        raise Rejected("unparsable_date", f"{url} ({shown})")
     region = article.get("region") or None
     script = detect_script(title + "\n" + text)
     protect = tuple(n for n in (region or {}).values() if n and not n.isdigit())
@@ -126,8 +126,8 @@ def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dic
         "title": title,
         "title_simplified": to_simplified(title, protect) if script == "zh-Hant" else None,
         "script": script,
-        "published_date": published.iso_date(),
-        "published_at": published.iso_datetime(),
+        "published_date": published.iso_date() if published else None,
+        "published_at": published.iso_datetime() if published else None,
         "source": normalize_space(article.get("source") or "") or None,
         "contributors": contributors,
         "text": text,
@@ -141,7 +141,12 @@ def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dic
 
 
 class CleanPipeline:
-    """Cleans each article into a record; drops (and counts) those with no title, text or date."""
+    """Cleans each article into a record; drops (and counts) those with no title or text.
+
+    An article whose date cannot be read is kept with `published_date` null, counted under
+    `govcrawl/records_without_date` and logged: a record without a date beats a lost one
+    or a wrong date.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
@@ -156,4 +161,8 @@ class CleanPipeline:
         except Rejected as rejected:
             raise drop(self.stats, rejected.reason, rejected.detail) from None
         self.stats.inc_value("govcrawl/cleaned")
+        if record["published_date"] is None:
+            self.stats.inc_value("govcrawl/records_without_date")
+            shown = ItemAdapter(item).get("date_candidates") or "none"
+            logger.warning("No parsable date for %s (candidates: %s)", record["url"], shown)
         return record

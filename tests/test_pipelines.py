@@ -99,16 +99,21 @@ def test_clean_text_folds_whitespace_and_drops_boilerplate_and_headline_repeats(
         ({"title": "  "}, "no_title"),
         ({"title": None}, "no_title"),
         ({"text": "\n　\n打印本页\n"}, "no_text"),
-        (
-            {"date_candidates": [("page", "发布时间：不详"), ("url", "http://x.gov.cn/a.html")]},
-            "unparsable_date",
-        ),
     ],
 )
 def test_clean_rejects_with_a_reason(overrides, reason):
     with pytest.raises(Rejected) as rejected:
         clean_article(article(**overrides))
     assert rejected.value.reason == reason
+
+
+def test_clean_keeps_an_article_without_a_readable_date_with_a_null_date(tmp_path):
+    crawler = crawler_for(tmp_path)
+    undated = article(date_candidates=[("page", "发布时间：不详"), ("url", "http://x.gov.cn/a.html")])
+    record = CleanPipeline.from_crawler(crawler).process_item(undated)
+    assert (record["published_date"], record["published_at"]) == (None, None)
+    assert schema_errors(record) == []
+    assert crawler.stats.get_value("govcrawl/records_without_date") == 1
 
 
 def test_clean_falls_back_from_an_unparsable_shown_date_to_the_url():

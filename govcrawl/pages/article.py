@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
@@ -17,7 +18,8 @@ from lxml import etree
 from parsel import Selector
 
 from govcrawl.dates import PUBLICATION_LABELS, find_labelled_date
-from govcrawl.pages.html import element_lines, element_text
+from govcrawl.pages.bylines import split_byline
+from govcrawl.pages.html import element_lines, element_text, join_cjk_lines, parse_html
 from govcrawl.pages.meta import gov_meta
 from govcrawl.text import fold, is_boilerplate, normalize_space
 
@@ -25,47 +27,18 @@ ATTACHMENT_EXTENSIONS = (
     ".pdf .doc .docx .xls .xlsx .wps .et .ppt .pptx .zip .rar .7z .ofd .txt .csv .tif"
 ).split()
 
-# Byline and editor lines: 责任编辑：张三  /  （作者：李四 摄影：王五）  /  監審:盧永成 劉桂揚
-_ROLES = {
-    "责任编辑": "责任编辑",
-    "責任編輯": "责任编辑",
-    "编辑": "编辑",
-    "編輯": "编辑",
-    "作者": "作者",
-    "记者": "记者",
-    "記者": "记者",
-    "通讯员": "通讯员",
-    "通訊員": "通讯员",
-    "摄影": "摄影",
-    "攝影": "摄影",
-    "监审": "监审",
-    "監審": "监审",
-    "审核": "审核",
-    "審核": "审核",
-    "初审": "初审",
-    "初審": "初审",
-    "复审": "复审",
-    "複審": "复审",
-    "终审": "终审",
-    "終審": "终审",
-    "校对": "校对",
-    "校對": "校对",
-    "撰稿": "撰稿",
-    "审校": "审校",
-    "審校": "审校",
-    "文": "文",
-    "图": "图",
-    "圖": "图",
-}
-_ROLE = "|".join(sorted(map(re.escape, _ROLES), key=len, reverse=True))
-_BYLINE_PART = re.compile(rf"({_ROLE})\s*[:：]\s*(.+?)(?=\s*(?:{_ROLE})\s*[:：]|$)")
-_BYLINE_LINE = re.compile(rf"^[（(【\[]?\s*(?:{_ROLE})\s*[:：].*?[）)】\]]?$")
-_NAME_SPLIT = re.compile(r"[\s、,，;；/]+")
-_MAX_BYLINE_LEN = 60
-
-_SOURCE_LABEL = re.compile(
-    r"(?:信息来源|文章来源|稿件来源|来源|來源|发布机构|發布機構)\s*[:：]\s*([^\s|｜]*)"
+_SOURCE_LABEL = re.compile(r"(?:信息来源|文章来源|稿件来源|来源|來源)\s*[:：]\s*([^\s|｜]*)")
+_PUBLISHER_LABEL = re.compile(r"(?:发布机构|發布機構)\s*[:：]\s*([^\s|｜]*)")
+# Where a headline may be shown: headings, bold runs, title-classed or centred blocks.
+_HEADLINE_CANDIDATES = (
+    "//body//*[self::h1 or self::h2 or self::h3 or self::h4 or self::strong or self::b"
+    " or contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
+    " or contains(@class, 'bt') or @align='center' or contains(@style, 'center')]"
 )
+_MIN_HEADLINE, _MAX_HEADLINE = 4, 200
+_FOOTNOTE_MARK = re.compile(r"(?:\[\d{1,2}\]|［\d{1,2}］)$")
+_HEADLINE_MARK, _BODY_MARK = "\x00headline", "\x00body"
+_MAX_INFO_LINES = 12
 # Labels that may follow a source on the same line without a space: 来源：本网阅读人次：-
 _NEXT_LABEL = re.compile(
     r"(?:阅读|閱讀|浏览|瀏覽|点击|點擊|访问|字号|字體|字体|发布|發布|作者|时间|日期)"
@@ -77,18 +50,11 @@ _SEPARATOR_ONLY = re.compile(r"^[>›»/\\\-|\s]+$")
 _CLAUSE_PUNCTUATION = re.compile(r"[，。；、：！？,.;!?]")
 
 
-def split_byline(line: str) -> list[dict[str, str]] | None:
-    """Contributors named by a byline line, or None when the line is not a byline."""
-    line = normalize_space(line)
-    if len(line) > _MAX_BYLINE_LEN or not _BYLINE_LINE.match(line):
+def _labelled_value(label: re.Pattern[str], text: str) -> str | None:
+    match = label.search(text)
+    if not match:
         return None
-    inner = line.strip("（()）【】[] ")
-    contributors = []
-    for role, names in _BYLINE_PART.findall(inner):
-        for name in _NAME_SPLIT.split(names.strip("（()）【】[] ")):
-            if name:
-                contributors.append({"role": _ROLES[role], "name": name})
-    return contributors or None
+    return _NEXT_LABEL.split(match.group(1))[0].strip("：:，,") or None
 
 
 class ArticlePage:
@@ -120,7 +86,7 @@ class ArticlePage:
     @classmethod
     def from_response(cls, response: Any) -> ArticlePage:
         """Page object for a Scrapy `TextResponse`."""
-        return cls(response.url, response.selector)
+        return cls(response.url, parse_html(response.text))
 
     @classmethod
     def from_html(cls, html: str | bytes, url: str) -> ArticlePage:
@@ -172,7 +138,7 @@ class ArticlePage:
             parent = root.getparent()
             if parent is None or parent.tag in ("body", "html"):
                 continue
-            text = (root.tail or "") if root.tag == "br" else "".join(root.itertext())
+            text = (root.tail or "") if root.tag == "br" else "".join(element_lines(root))
             text = normalize_space(text)
             links = "".join(a.text_content() for a in root.iter("a")) if root.tag != "br" else ""
             scores[parent] += (
@@ -201,31 +167,84 @@ class ArticlePage:
     # --- fields --------------------------------------------------------------------------
 
     @cached_property
+    def _page_title(self) -> str:
+        return normalize_space(self.selector.xpath("string(//title)").get() or "")
+
+    @cached_property
+    def headline_node(self) -> etree._Element | None:
+        """The element showing the headline: the platform's, else the longest heading-like
+        element whose text the `<title>` (or meta ArticleTitle) contains."""
+        node = self._first(self.title_css)
+        if node is not None:
+            return node.root
+        reference = fold(self._page_title + "\n" + self.meta.get("articletitle", ""))
+        best, best_length = None, 0
+        for candidate in self.selector.xpath(_HEADLINE_CANDIDATES):
+            text = fold("".join(element_lines(candidate.root)))
+            fits = _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE and len(text) > best_length
+            if fits and text in reference:
+                best, best_length = candidate.root, len(text)
+        return best
+
+    @cached_property
     def title(self) -> str | None:
-        headline = self._first(self.title_css)
+        """Headline as shown; meta ArticleTitle or `<title>` when no element shows it."""
+        if self.headline_node is not None:
+            text = join_cjk_lines(element_lines(self.headline_node))
+            if text:
+                return text
         for candidate in (
-            element_text(headline.root) if headline is not None else None,
             self.meta.get("articletitle"),
-            normalize_space(" ".join(self.selector.css("h1 ::text").getall())) or None,
-            normalize_space(self.selector.xpath("string(//title)").get() or "") or None,
+            normalize_space(" ".join(self.selector.css("h1 ::text").getall())),
+            self._page_title,
         ):
             if candidate:
                 return candidate
         return None
 
     @cached_property
-    def info_text(self) -> str:
-        """The line(s) that carry 发布时间 / 来源: the platform's info block, else the page."""
+    def info_regions(self) -> list[str]:
+        """Texts that may carry 发布时间 / 来源, most likely first: the platform's info block;
+        else what the page shows between headline and body, the lines just before the
+        headline (信息公开 templates put their metadata table there), the top of the body."""
         info = self._first(self.info_css)
         if info is not None:
-            return element_text(info.root)
-        root = self.selector.xpath("//body")
-        return element_text(root[0].root) if root else ""
+            return [element_text(info.root)]
+        page = self.selector.xpath("//body")
+        if not page:
+            return []
+        marks = {}
+        if self.headline_node is not None:
+            marks[self.headline_node] = _HEADLINE_MARK
+        body = self.body_node.root if self.body_node is not None else None
+        if body is not None:
+            marks[body] = _BODY_MARK
+        lines = element_lines(page[0].root, frozenset([body] if body is not None else []), marks)
+        end = lines.index(_BODY_MARK) if _BODY_MARK in lines else len(lines)
+        if _HEADLINE_MARK in lines[:end]:
+            headline = lines.index(_HEADLINE_MARK)
+            regions = [
+                lines[headline + 1 : end],
+                lines[max(0, headline - _MAX_INFO_LINES) : headline],
+            ]
+        else:
+            regions = [lines[max(0, end - _MAX_INFO_LINES) : end]]
+        if body is not None:
+            regions.append(element_lines(body)[:_MAX_INFO_LINES])
+        return [" ".join(region) for region in regions if region]
+
+    def _labelled(self, find: Callable[[str], str | None]) -> str | None:
+        """The first value `find` reads from the info regions, in order."""
+        for region in self.info_regions:
+            value = find(region)
+            if value:
+                return value
+        return None
 
     def date_candidates(self) -> list[tuple[str, str]]:
         """Raw date strings in order of trust: shown on the page, meta PubDate, URL."""
         candidates = []
-        shown = find_labelled_date(self.info_text, PUBLICATION_LABELS)
+        shown = self._labelled(lambda text: find_labelled_date(text, PUBLICATION_LABELS))
         if shown:
             candidates.append(("page", shown))
         if self.meta.get("pubdate"):
@@ -235,9 +254,9 @@ class ArticlePage:
 
     @cached_property
     def source(self) -> str | None:
-        match = _SOURCE_LABEL.search(self.info_text)
-        if match:
-            value = _NEXT_LABEL.split(match.group(1))[0].strip("：:，,")
+        """来源 as shown (发布机构 when the page shows no 来源), else meta ContentSource."""
+        for label in (_SOURCE_LABEL, _PUBLISHER_LABEL):
+            value = self._labelled(lambda text, label=label: _labelled_value(label, text))
             if value:
                 return value
         return self.meta.get("contentsource")
@@ -261,14 +280,23 @@ class ArticlePage:
         return self.meta.get("sitename")
 
     def text_and_contributors(self) -> tuple[list[str], list[dict[str, str]]]:
-        """Body lines without widgets, headline repeats and bylines; bylines as contributors."""
+        """Body lines without widgets, headline repeats and bylines; bylines as contributors.
+
+        A headline repeated at the top of the body is dropped even when `<br>` splits it
+        over several lines (each a piece of the title), or a footnote mark follows it.
+        """
         title = fold(self.title or "")
         lines, contributors = [], []
+        at_top = True
         for line in self.body_lines:
+            folded = _FOOTNOTE_MARK.sub("", fold(line))
+            if at_top and title and len(folded) >= _MIN_HEADLINE and folded in title:
+                continue
+            at_top = False
             byline = split_byline(line)
             if byline:
                 contributors.extend(byline)
-            elif fold(line) != title and not is_boilerplate(line):
+            elif folded != title and not is_boilerplate(line):
                 lines.append(line)
         return lines, contributors
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+from parsel import Selector
 
 from govcrawl.text import normalize_space
 
@@ -22,6 +23,18 @@ SKIP_TAGS = frozenset(
     "svg canvas video audio map head title meta link".split()
 )
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+# A closing </html> or </body> before the end of the document: pages stitched from
+# templates carry one after their header; browsers ignore it, libxml2 stops there.
+_EARLY_CLOSE = re.compile(r"</(?:html|body)\s*>(?=.*?<\w)", re.I | re.S)
+
+
+def parse_html(text: str) -> Selector:
+    """Selector over `text` as a browser would read it (stray early `</html>` ignored)."""
+    if text.count("</") and _EARLY_CLOSE.search(text):
+        text = _EARLY_CLOSE.sub("", text)
+    return Selector(text=text, type="html")
 
 
 def is_hidden(element: etree._Element) -> bool:
@@ -40,12 +53,17 @@ def _visible(element: etree._Element, skip: frozenset[etree._Element]) -> bool:
 
 
 def element_lines(
-    element: etree._Element, skip: frozenset[etree._Element] = frozenset()
+    element: etree._Element,
+    skip: frozenset[etree._Element] = frozenset(),
+    marks: dict[etree._Element, str] | None = None,
 ) -> list[str]:
     """Visible text of `element` as normalised lines, in document order.
 
+    `marks` puts a line of its own where an element starts (the element's text follows
+    unless it is skipped), so callers can find text between two landmarks in one walk.
     Iterative (no recursion), so a page of 100,000 nested tags costs time, not a crash.
     """
+    marks = marks or {}
     lines: list[str] = []
     buffer: list[str] = []
 
@@ -68,6 +86,9 @@ def element_lines(
             continue
         tag = _tag(node)
         if event == "start":
+            if node in marks:
+                flush()
+                lines.append(marks[node])
             if not _visible(node, skip) or tag == "tr":
                 hidden.add(node)
                 walker.skip_subtree()
@@ -93,3 +114,19 @@ def element_lines(
 def element_text(element: etree._Element) -> str:
     """Visible text of `element` on one line."""
     return " ".join(element_lines(element))
+
+
+_CJK_EDGE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]")
+
+
+def join_cjk_lines(lines: list[str]) -> str:
+    """Lines on one line: no space where a break fell between two Chinese characters.
+
+    A headline broken with `<br>` (全国人民代表大会常务委员会<br>关于批准…) reads as one.
+    """
+    joined = ""
+    for line in lines:
+        if joined and not (_CJK_EDGE.match(joined[-1]) and _CJK_EDGE.match(line[0])):
+            joined += " "
+        joined += line
+    return joined

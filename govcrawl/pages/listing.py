@@ -17,16 +17,32 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from govcrawl.pages.html import parse_html
 from govcrawl.text import normalize_space
 
+# A listing date: 2020-04-22, 2020/4/22, 2020年4月22日, or year-less 04-22 / 4.22 with a
+# two-digit day (so 增长1.5倍 is not a date).
 _DATE_IN_TEXT = re.compile(
-    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?|(?<!\d)\d{1,2}[-/.]\d{1,2}(?!\d)"
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?"
+    r"|(?<![\d.])(?:0?[1-9]|1[0-2])[-/.](?:0[1-9]|[12]\d|3[01])(?![\d.])"
 )
+_MAX_ITEM_DEPTH = 3
 _NEXT_TEXTS = ("下一页", "下页", "下一頁", "后页", "後頁", "下一页>", "下一页 >", ">", "›", "»")
 _CREATE_PAGE_HTML = re.compile(
     r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']"
 )
-_PAGE_COUNT = re.compile(r"共\s*(\d+)\s*页|(?:totalPage|countPage|pageCount)\s*[:=]\s*(\d+)")
+_PAGE_COUNT = re.compile(
+    r"共\s*(\d+)\s*页|\d+\s*/\s*(\d+)\s*页|(?:totalPage|countPage|pageCount)\s*[:=]\s*(\d+)"
+)
+_CURRENT_PAGE = re.compile(
+    r"当前(?:第|页)?\s*[:：]?\s*(\d+)|(\d+)\s*/\s*\d+\s*页|(?:currentPage|curPage)\s*[:=]\s*(\d+)"
+    r"|setPage\(\s*(\d+)"
+)
+# A page URL assembled in a script: 'index_' + i + '.html', "list.jsp?page=" + pageNo
+_SCRIPT_PAGE_URL = re.compile(
+    r"""["']([^"'\s<>+]*?[_=/-])["']\s*\+\s*\(?\s*[A-Za-z_$][\w$]*\s*\)?"""
+    r"""(?:\s*\+\s*["']([^"'\s<>+]*)["'])?"""
+)
 WECHAT_HOSTS = ("mp.weixin.qq.com", "weixin.qq.com")
 
 
@@ -58,19 +74,33 @@ class ListingPage:
 
     @classmethod
     def from_response(cls, response: Any, site_hosts: tuple[str, ...] = ()) -> ListingPage:
-        return cls(response.url, response.selector, site_hosts)
+        return cls(response.url, parse_html(response.text), site_hosts)
 
     def _items(self) -> list[Selector]:
+        """The main list's items: the platform's, else the largest group of sibling
+        elements that each hold a link and a date outside it (li, tr, div, dd …)."""
         for css in self.item_css:
             items = self.selector.css(css)
             if items:
                 return list(items)
-        groups: dict[Any, list[Selector]] = defaultdict(list)
-        for item in self.selector.xpath("//body//*[self::li or self::tr or self::dd][.//a[@href]]"):
-            text = " ".join(item.xpath(".//text()").getall())
-            if _DATE_IN_TEXT.search(text):
-                groups[item.root.getparent()].append(item)
-        return max(groups.values(), key=len, default=[])
+        groups: dict[tuple[Any, str], list[Any]] = defaultdict(list)
+        for anchor in self.selector.xpath("//body//a[@href]"):
+            link = anchor.root
+            if len(normalize_space(link.text_content() or link.get("title") or "")) < 4:
+                continue
+            link_text = link.text_content()
+            node = link
+            for _ in range(_MAX_ITEM_DEPTH):
+                node = node.getparent()
+                if node is None or node.tag in ("body", "html"):
+                    break
+                if _DATE_IN_TEXT.search(node.text_content().replace(link_text, " ")):
+                    item_group = groups[(node.getparent(), node.tag)]
+                    if not item_group or item_group[-1] is not node:
+                        item_group.append(node)
+                    break
+        best = max(groups.values(), key=len, default=[])
+        return [Selector(root=node, type="html") for node in best]
 
     @cached_property
     def article_links(self) -> list[ListingLink]:
@@ -134,17 +164,51 @@ class ListingPage:
             count, current, name, ext = self._script_pager
             if current + 1 < count:
                 return urljoin(self.url, f"{name}_{current + 1}.{ext}")
-        return None
+            return None
+        return self._scripted_next_page()
+
+    def _scripted_next_page(self) -> str | None:
+        """Next page of a pager that builds its links in a script (`location.href =
+        'index_' + i + '.html'`, `"Column.shtml?p5=28&p7=" + pageNo`): the URL pattern
+        from the script, the current page from the pager's text (1 when it says none)."""
+        template = next(
+            (
+                match.groups()
+                for script in self._scripts
+                if "location" in script or "href" in script
+                for match in _SCRIPT_PAGE_URL.finditer(script)
+            ),
+            None,
+        )
+        if template is None:
+            return None
+        current = self._current_page()
+        total = self.total_pages()
+        if total is not None and current >= total:
+            return None
+        prefix, suffix = template
+        return urljoin(self.url, f"{prefix}{current + 1}{suffix or ''}")
+
+    def _current_page(self) -> int:
+        match = _CURRENT_PAGE.search(self._pager_text)
+        return int(next(group for group in match.groups() if group)) if match else 1
+
+    @cached_property
+    def _scripts(self) -> list[str]:
+        return self.selector.xpath("//script/text()").getall()
+
+    @cached_property
+    def _pager_text(self) -> str:
+        """Text and scripts of the pager (of the whole page when no pager is declared)."""
+        scope = self._first_pager() or self.selector
+        return " ".join([*scope.xpath(".//text()").getall(), *self._scripts])
 
     def total_pages(self) -> int | None:
         """Number of pages of the column, when the page says."""
         if self._script_pager:
             return self._script_pager[0]
-        scope = self._first_pager() or self.selector
-        match = _PAGE_COUNT.search(" ".join(scope.xpath(".//text()").getall()))
-        if not match and scope is not self.selector:
-            match = _PAGE_COUNT.search(" ".join(self.selector.xpath("//script/text()").getall()))
-        return int(match.group(1) or match.group(2)) if match else None
+        match = _PAGE_COUNT.search(self._pager_text)
+        return int(next(group for group in match.groups() if group)) if match else None
 
     def _first_pager(self) -> Selector | None:
         for css in self.pager_css:
