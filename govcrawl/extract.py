@@ -28,11 +28,16 @@ def portal_for_url(url: str) -> type | None:
 
 def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
     """The record a crawl would write for this page (raises `Rejected` when it is none)."""
+    from pipelines import Rejected
     from pipelines.clean import clean_article
 
     portal = portal_for_url(url)
     page_class = portal.article_page if portal else ArticlePage
-    article = page_class.from_html(html, url).fields()
+    page = page_class.from_html(html, url)
+    reason = page.not_article_reason()
+    if reason:
+        raise Rejected(reason, url)
+    article = page.fields()
     article["portal"] = portal.name if portal else None
     article["region"] = portal.region.as_record() if portal else None
     if portal and not article.get("site_name"):

@@ -40,7 +40,7 @@ def make_spider(spider_cls, **kwargs):
     return spider_cls.from_crawler(crawler, **kwargs)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")

@@ -19,15 +19,26 @@ from parsel import Selector
 
 from govcrawl.dates import PUBLICATION_LABELS, find_labelled_date
 from govcrawl.pages.bylines import split_byline
-from govcrawl.pages.html import element_lines, element_text, join_cjk_lines, parse_html
+from govcrawl.pages.html import (
+    element_lines,
+    element_text,
+    join_cjk_lines,
+    parse_html,
+    strip_invisible,
+)
 from govcrawl.pages.meta import gov_meta
+from govcrawl.pages.notarticle import not_article_reason
 from govcrawl.text import fold, is_boilerplate, normalize_space
 
 ATTACHMENT_EXTENSIONS = (
     ".pdf .doc .docx .xls .xlsx .wps .et .ppt .pptx .zip .rar .7z .ofd .txt .csv .tif"
 ).split()
 
-_SOURCE_LABEL = re.compile(r"(?:信息来源|文章来源|稿件来源|来源|來源)\s*[:：]\s*([^\s|｜]*)")
+# A bare 来源 must start a label (数据来源：… inside a sentence is no source line).
+_SOURCE_LABEL = re.compile(
+    r"(?:信息来源|文章来源|稿件来源|(?<![\u4e00-\u9fff])(?:来源|來源))\s*[:：]\s*([^\s|｜]*)"
+)
+_PROSE = re.compile(r"[，。；！？].*[，。；！？]")  # a line of running text, not a label line
 _PUBLISHER_LABEL = re.compile(r"(?:发布机构|發布機構)\s*[:：]\s*([^\s|｜]*)")
 # Where a headline may be shown: headings, bold runs, title-classed or centred blocks.
 _HEADLINE_CANDIDATES = (
@@ -39,6 +50,7 @@ _MIN_HEADLINE, _MAX_HEADLINE = 4, 200
 _FOOTNOTE_MARK = re.compile(r"(?:\[\d{1,2}\]|［\d{1,2}］)$")
 _HEADLINE_MARK, _BODY_MARK = "\x00headline", "\x00body"
 _MAX_INFO_LINES = 12
+_MAX_SCRIPTS = 50  # inline scripts kept for not-article detection
 # Labels that may follow a source on the same line without a space: 来源：本网阅读人次：-
 _NEXT_LABEL = re.compile(
     r"(?:阅读|閱讀|浏览|瀏覽|点击|點擊|访问|字号|字體|字体|发布|發布|作者|时间|日期)"
@@ -80,8 +92,11 @@ class ArticlePage:
     )
 
     def __init__(self, url: str, selector: Selector) -> None:
+        """`selector` is consumed: scripts, styles and comments are stripped from it."""
         self.url = url
         self.selector = selector
+        self._scripts = " ".join(selector.xpath("//script/text()").getall()[:_MAX_SCRIPTS])
+        strip_invisible(selector.root)
 
     @classmethod
     def from_response(cls, response: Any) -> ArticlePage:
@@ -138,7 +153,7 @@ class ArticlePage:
             parent = root.getparent()
             if parent is None or parent.tag in ("body", "html"):
                 continue
-            text = (root.tail or "") if root.tag == "br" else "".join(element_lines(root))
+            text = (root.tail or "") if root.tag == "br" else "".join(root.itertext())
             text = normalize_space(text)
             links = "".join(a.text_content() for a in root.iter("a")) if root.tag != "br" else ""
             scores[parent] += (
@@ -180,10 +195,13 @@ class ArticlePage:
         reference = fold(self._page_title + "\n" + self.meta.get("articletitle", ""))
         best, best_length = None, 0
         for candidate in self.selector.xpath(_HEADLINE_CANDIDATES):
-            text = fold("".join(element_lines(candidate.root)))
+            text = fold("".join(candidate.root.itertext()))
             fits = _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE and len(text) > best_length
             if fits and text in reference:
                 best, best_length = candidate.root, len(text)
+        if best is None:  # nothing to compare with: the page's first top-level heading
+            first_h1 = self.selector.xpath("//body//h1")
+            best = first_h1[0].root if first_h1 else None
         return best
 
     @cached_property
@@ -229,9 +247,12 @@ class ArticlePage:
             ]
         else:
             regions = [lines[max(0, end - _MAX_INFO_LINES) : end]]
-        if body is not None:
-            regions.append(element_lines(body)[:_MAX_INFO_LINES])
-        return [" ".join(region) for region in regions if region]
+        if body is not None:  # an info line inside the body container sits above the prose
+            top = element_lines(body)[:_MAX_INFO_LINES]
+            prose = next((i for i, line in enumerate(top) if _PROSE.search(line)), len(top))
+            regions.append(top[:prose])
+        # Metadata tables put label and value in separate cells: read them as one line.
+        return [" ".join(region).replace(" | ", " ") for region in regions if region]
 
     def _labelled(self, find: Callable[[str], str | None]) -> str | None:
         """The first value `find` reads from the info regions, in order."""
@@ -280,6 +301,11 @@ class ArticlePage:
         return self.meta.get("sitename")
 
     def text_and_contributors(self) -> tuple[list[str], list[dict[str, str]]]:
+        """Body lines without widgets, headline repeats and bylines; bylines as contributors."""
+        return self._text_and_contributors
+
+    @cached_property
+    def _text_and_contributors(self) -> tuple[list[str], list[dict[str, str]]]:
         """Body lines without widgets, headline repeats and bylines; bylines as contributors.
 
         A headline repeated at the top of the body is dropped even when `<br>` splits it
@@ -323,6 +349,11 @@ class ArticlePage:
                 name = normalize_space(" ".join(link.css("::text").getall()))
                 attachments.append({"url": url, "name": name or path.rsplit("/", 1)[-1]})
         return attachments
+
+    def not_article_reason(self) -> str | None:
+        """Why this page is no article (WAF challenge, soft-404, empty shell), or None."""
+        text = "".join(self.text_and_contributors()[0])
+        return not_article_reason(self._scripts, self._page_title, text)
 
     def fields(self) -> dict[str, Any]:
         """Every article field this page gives (the spider adds portal, region, channel)."""

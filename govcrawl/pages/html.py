@@ -32,19 +32,30 @@ _EARLY_CLOSE = re.compile(r"</(?:html|body)\s*>(?=.*?<\w)", re.I | re.S)
 
 def parse_html(text: str) -> Selector:
     """Selector over `text` as a browser would read it (stray early `</html>` ignored)."""
-    if text.count("</") and _EARLY_CLOSE.search(text):
+    if _EARLY_CLOSE.search(text):
         text = _EARLY_CLOSE.sub("", text)
     return Selector(text=text, type="html")
 
 
+def strip_invisible(root: etree._Element) -> None:
+    """Remove scripts, styles and comments in place: text no reader sees, and the bulk of
+    what a plain `itertext()` would otherwise have to skip."""
+    etree.strip_elements(
+        root, "script", "style", "noscript", "template", etree.Comment, with_tail=False
+    )
+
+
 def is_hidden(element: etree._Element) -> bool:
     """Hidden in the served HTML (style, `hidden` attribute): a reader never sees it."""
-    return bool(_HIDDEN.search(element.get("style") or "")) or element.get("hidden") is not None
+    style = element.get("style")
+    if style and ("none" in style or "hidden" in style) and _HIDDEN.search(style):
+        return True
+    return element.get("hidden") is not None
 
 
 def _tag(element: etree._Element) -> str:
-    tag = element.tag
-    return tag.lower() if isinstance(tag, str) else ""
+    tag = element.tag  # lxml's HTML parser lower-cases tag names
+    return tag if isinstance(tag, str) else ""
 
 
 def _visible(element: etree._Element, skip: frozenset[etree._Element]) -> bool:

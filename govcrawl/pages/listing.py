@@ -27,6 +27,7 @@ _DATE_IN_TEXT = re.compile(
     r"|(?<![\d.])(?:0?[1-9]|1[0-2])[-/.](?:0[1-9]|[12]\d|3[01])(?![\d.])"
 )
 _MAX_ITEM_DEPTH = 3
+_MAX_ITEM_TEXT = 400
 _NEXT_TEXTS = ("下一页", "下页", "下一頁", "后页", "後頁", "下一页>", "下一页 >", ">", "›", "»")
 _CREATE_PAGE_HTML = re.compile(
     r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']"
@@ -36,7 +37,7 @@ _PAGE_COUNT = re.compile(
 )
 _CURRENT_PAGE = re.compile(
     r"当前(?:第|页)?\s*[:：]?\s*(\d+)|(\d+)\s*/\s*\d+\s*页|(?:currentPage|curPage)\s*[:=]\s*(\d+)"
-    r"|setPage\(\s*(\d+)"
+    r"|setPage[\"']?\s*[(,]\s*(\d+)"
 )
 # A page URL assembled in a script: 'index_' + i + '.html', "list.jsp?page=" + pageNo
 _SCRIPT_PAGE_URL = re.compile(
@@ -94,7 +95,10 @@ class ListingPage:
                 node = node.getparent()
                 if node is None or node.tag in ("body", "html"):
                     break
-                if _DATE_IN_TEXT.search(node.text_content().replace(link_text, " ")):
+                text = node.text_content()
+                if len(text) > _MAX_ITEM_TEXT:  # a container of many items, not an item
+                    break
+                if _DATE_IN_TEXT.search(text.replace(link_text, " ")):
                     item_group = groups[(node.getparent(), node.tag)]
                     if not item_group or item_group[-1] is not node:
                         item_group.append(node)

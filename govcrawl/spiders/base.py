@@ -152,7 +152,13 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("govcrawl/not_html/article")
             self.logger.warning("Article link is not an HTML page: %s", response.url)
             return
-        fields = self.article_page.from_response(response).fields()
+        page = self.article_page.from_response(response)
+        reason = page.not_article_reason()
+        if reason:
+            self.crawler.stats.inc_value(f"govcrawl/not_article/{reason}")
+            self.logger.warning("Not an article (%s): %s", reason, response.url)
+            return
+        fields = page.fields()
         if response.meta.get("listing_date"):
             fields["date_candidates"].append(("listing", response.meta["listing_date"]))
         fields["channel"] = fields["channel"] or response.meta.get("channel")
