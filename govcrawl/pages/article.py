@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -42,9 +42,13 @@ _PROSE = re.compile(r"[，。；！？].*[，。；！？]")  # a line of runnin
 _PUBLISHER_LABEL = re.compile(r"(?:发布机构|發布機構)\s*[:：]\s*([^\s|｜]*)")
 # Where a headline may be shown: headings, bold runs, title-classed or centred blocks.
 _HEADLINE_CANDIDATES = (
-    "//body//*[self::h1 or self::h2 or self::h3 or self::h4 or self::strong or self::b"
-    " or contains(@class, 'title') or contains(@class, 'Title') or contains(@id, 'title')"
-    " or contains(@class, 'bt') or @align='center' or contains(@style, 'center')]"
+    "//*[self::h1 or self::h2 or self::h3 or self::h4 or contains(@class, 'title')"
+    " or contains(@class, 'Title') or contains(@id, 'title') or contains(@class, 'bt')]"
+)
+# Inside the body container a headline is a bold or centred block among the first ones.
+_BODY_HEADLINE_CANDIDATES = (
+    "(./*)[position() <= 3]/descendant-or-self::*[self::strong or self::b or self::font"
+    " or @align='center' or contains(@style, 'center')]"
 )
 _MIN_HEADLINE, _MAX_HEADLINE = 4, 200
 _FOOTNOTE_MARK = re.compile(r"(?:\[\d{1,2}\]|［\d{1,2}］)$")
@@ -60,6 +64,18 @@ _BREADCRUMB_LABEL = re.compile(
 )
 _SEPARATOR_ONLY = re.compile(r"^[>›»/\\\-|\s]+$")
 _CLAUSE_PUNCTUATION = re.compile(r"[，。；、：！？,.;!?]")
+
+
+@cache
+def _simple_selectors(selectors: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """`.class` and `#id` selectors as two sets of names."""
+    for css in selectors:
+        if not re.fullmatch(r"[.#][\w-]+", css):
+            raise ValueError(f"widget_css takes .class or #id selectors only, got {css!r}")
+    return (
+        frozenset(css[1:] for css in selectors if css[0] == "."),
+        frozenset(css[1:] for css in selectors if css[0] == "#"),
+    )
 
 
 def _labelled_value(label: re.Pattern[str], text: str) -> str | None:
@@ -141,36 +157,53 @@ class ArticlePage:
     def _densest_block(self) -> Selector | None:
         """The element whose own paragraphs and text lines hold the most prose.
 
-        Each paragraph counts once, towards its parent, so the search is linear in the page
-        (a page of deeply nested tags stays cheap) and a container does not win merely by
-        enclosing the real body together with navigation.
+        Each paragraph (`p`, a `div` holding no blocks, text after a `<br>`) counts once,
+        towards its parent, so the search is one pass over the page and a container does
+        not win merely by enclosing the real body together with navigation.
         """
+        page = self._page_body
+        if page is None:
+            return None
         scores: dict[etree._Element, float] = defaultdict(float)
-        for node in self.selector.xpath(
-            "//body//*[self::p or self::br or self::div[not(.//div or .//p)]]"
-        ):
-            root = node.root
-            parent = root.getparent()
-            if parent is None or parent.tag in ("body", "html"):
+        for node in page.iter("p", "div", "br"):
+            parent = node.getparent()
+            if parent is None or parent is page:
                 continue
-            text = (root.tail or "") if root.tag == "br" else "".join(root.itertext())
-            text = normalize_space(text)
-            links = "".join(a.text_content() for a in root.iter("a")) if root.tag != "br" else ""
+            if node.tag == "br":
+                text, links = node.tail or "", ""
+            else:
+                if node.tag == "div" and (
+                    node.find(".//div") is not None or node.find(".//p") is not None
+                ):
+                    continue
+                text = "".join(node.itertext())
+                links = "".join(a.text_content() for a in node.iter("a"))
+            text = fold(text)
             scores[parent] += (
                 len(_CLAUSE_PUNCTUATION.findall(text)) * 10 + len(text) - 2 * len(links)
             )
         if not scores:
             return None
         best = max(scores, key=scores.__getitem__)
-        if scores[best] <= 0:
-            return None
-        return Selector(root=best, type="html")
+        return Selector(root=best, type="html") if scores[best] > 0 else None
+
+    @cached_property
+    def _page_body(self) -> etree._Element | None:
+        root = self.selector.root
+        return root.find("body") if root is not None and root.tag == "html" else None
 
     @cached_property
     def _widget_nodes(self) -> frozenset[etree._Element]:
+        """Elements of the body matching `widget_css` (`.class` / `#id` selectors only: one
+        pass over the body instead of one query per selector)."""
         if self.body_node is None:
             return frozenset()
-        return frozenset(node.root for css in self.widget_css for node in self.body_node.css(css))
+        classes, ids = _simple_selectors(self.widget_css)
+        return frozenset(
+            node
+            for node in self.body_node.root.iter()
+            if node.get("id") in ids or not classes.isdisjoint((node.get("class") or "").split())
+        )
 
     @cached_property
     def body_lines(self) -> list[str]:
@@ -194,7 +227,10 @@ class ArticlePage:
             return node.root
         reference = fold(self._page_title + "\n" + self.meta.get("articletitle", ""))
         best, best_length = None, 0
-        for candidate in self.selector.xpath(_HEADLINE_CANDIDATES):
+        candidates = self.selector.xpath(_HEADLINE_CANDIDATES)
+        if self.body_node is not None:
+            candidates.extend(self.body_node.xpath(_BODY_HEADLINE_CANDIDATES))
+        for candidate in candidates:
             text = fold("".join(candidate.root.itertext()))
             fits = _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE and len(text) > best_length
             if fits and text in reference:

@@ -105,7 +105,11 @@ def element_lines(
                 walker.skip_subtree()
                 if tag == "tr" and _visible(node, skip):
                     flush()
-                    cells = [element_text(cell) for cell in node if _tag(cell) in ("td", "th")]
+                    cells = [
+                        normalize_space("".join(cell.itertext()))
+                        for cell in node
+                        if cell.tag in ("td", "th")
+                    ]
                     if row := " | ".join(cell for cell in cells if cell):
                         lines.append(row)
                 continue
