@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from scrapy import Request
-from scrapy.http import HtmlResponse
+from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
+
+from govcrawl.replay import RecordedSites
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -23,10 +27,21 @@ def recorded_path(portal: str, url: str) -> Path:
     return FIXTURES / portal / "pages" / parts.hostname / path.lstrip("/")
 
 
-def recorded_response(portal: str, url: str, **meta) -> HtmlResponse:
-    """A response for a recorded page, as the engine would hand it to a callback."""
-    body = recorded_path(portal, url).read_bytes()
-    return HtmlResponse(url=url, body=body, request=Request(url, meta=meta))
+def recorded_response(portal: str, url: str, **meta) -> Response:
+    """The response the replay server gives for `url`, as the engine hands it to a callback
+    (same URL → file mapping, headers and status; JSON and XML get their response types)."""
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    status, headers, body = _recorded_sites().resolve(parts.netloc, target)
+    assert status == 200, f"{portal}: {url} is not recorded (replay status {status})"
+    response_class = responsetypes.from_args(headers=dict(headers), url=url, body=body)
+    return response_class(url=url, body=body, headers=dict(headers), status=status,
+                          request=Request(url, meta=meta))
+
+
+@cache
+def _recorded_sites() -> RecordedSites:
+    return RecordedSites(FIXTURES)
 
 
 def expected_records(portal: str) -> list[dict]:
