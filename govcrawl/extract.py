@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from parsel import Selector
-
-from govcrawl.pages.article import ArticlePage
+from govcrawl.pages.html import decode_html, parse_html
 from govcrawl.pages.listing import ListingPage
+from govcrawl.pages.registry import article_page_for
 
 
 def portal_for_url(url: str) -> type | None:
@@ -32,8 +31,9 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
     from pipelines.clean import clean_article
 
     portal = portal_for_url(url)
-    page_class = portal.article_page if portal else ArticlePage
-    page = page_class.from_html(html, url)
+    selector = parse_html(decode_html(html, url))
+    page_class = portal.article_page if portal else article_page_for(selector)
+    page = page_class(url, selector)
     reason = page.not_article_reason()
     if reason:
         raise Rejected(reason, url)
@@ -50,12 +50,7 @@ def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
     portal = portal_for_url(url)
     page_class = portal.listing_page if portal else ListingPage
     hosts = tuple(portal.allowed_domains) if portal else ()
-    if isinstance(html, bytes):
-        from scrapy.http import HtmlResponse
-
-        page = page_class.from_response(HtmlResponse(url=url, body=html), hosts)
-    else:
-        page = page_class(url, Selector(text=html), hosts)
+    page = page_class(url, parse_html(decode_html(html, url)), hosts)
     return {
         "article_links": [
             {

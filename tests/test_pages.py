@@ -236,3 +236,25 @@ def test_listing_page_object_keeps_site_hosts_apart():
 
     links = ListingPage(LIST_URL, Selector(text=html), ("www.example.gov.cn",)).article_links
     assert links[0].offsite and not links[0].wechat
+
+
+# --- templates of pages from no declared portal ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "extractor"),
+    [
+        (f"<div class=article><div id=UCAP-CONTENT>{BODY_TEXT}</div></div>", "govcn"),
+        (f"<h2 id=ivs_title>全县春耕生产有序推进</h2><small id=ivs_date>( 2020-04-22)</small>"
+         f"<div id=ivs_content>{BODY_TEXT}</div>", "sh-ivs"),
+        (f"<h1 class=article-title>全县春耕生产有序推进</h1><div id=zoomcon><ucapcontent>{BODY_TEXT}"
+         "</ucapcontent></div>", "ucap"),
+        (f"<div class=news>{BODY_TEXT}</div>", "generic"),
+    ],
+)
+def test_template_is_recognised_from_its_signature(body, extractor):
+    html = f"<html><head><title>全县春耕生产有序推进</title></head><body>{body}</body></html>"
+    record = extract_article(html.encode(), "http://www.example.gov.cn/a/2020-04/22/a.html")
+    assert record["extractor"] == extractor
+    assert record["published_date"] == "2020-04-22"  # shown (sh-ivs: unlabelled) or from the URL
+    assert record["text"].startswith("全县春耕生产有序推进，已完成")

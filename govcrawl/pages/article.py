@@ -20,6 +20,7 @@ from parsel import Selector
 from govcrawl.dates import PUBLICATION_LABELS, find_labelled_date
 from govcrawl.pages.bylines import split_byline
 from govcrawl.pages.html import (
+    decode_html,
     element_lines,
     element_text,
     join_cjk_lines,
@@ -89,6 +90,9 @@ class ArticlePage:
     """Fields of an article page. Subclasses declare CSS selectors, tried in order."""
 
     extractor: ClassVar[str] = "generic"
+    # A CSS selector only this template's pages match: how `govcrawl extract` and auto mode
+    # pick the page class of a page from no known portal (see pages/registry.py).
+    signature_css: ClassVar[str | None] = None
     title_css: ClassVar[tuple[str, ...]] = ()
     info_css: ClassVar[tuple[str, ...]] = ()
     body_css: ClassVar[tuple[str, ...]] = ()
@@ -122,10 +126,7 @@ class ArticlePage:
     @classmethod
     def from_html(cls, html: str | bytes, url: str) -> ArticlePage:
         """Page object for saved HTML (bytes are decoded by their meta charset, else UTF-8)."""
-        from scrapy.http import HtmlResponse
-
-        body = html.encode("utf-8") if isinstance(html, str) else html
-        return cls.from_response(HtmlResponse(url=url, body=body))
+        return cls(url, parse_html(decode_html(html, url)))
 
     # --- helpers -----------------------------------------------------------------------
 

@@ -45,6 +45,16 @@ def strip_invisible(root: etree._Element) -> None:
     )
 
 
+def decode_html(html: bytes | str, url: str) -> str:
+    """Text of saved page bytes, decoded as Scrapy would (meta charset, BOM, else UTF-8;
+    GB2312 labels read as GB18030)."""
+    if isinstance(html, str):
+        return html
+    from scrapy.http import HtmlResponse
+
+    return HtmlResponse(url=url, body=html).text
+
+
 def is_hidden(element: etree._Element) -> bool:
     """Hidden in the served HTML (style, `hidden` attribute): a reader never sees it."""
     style = element.get("style")

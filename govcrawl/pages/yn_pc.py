@@ -4,6 +4,9 @@ Template facts (DESIGN.md, corpus INDEX "Yunnan 集约化"): columns
 `/<site>/<column>/pc/list.html`, articles `/<site>/<column>/pc/content/<id>/content_<id>.html`
 with 19-digit ids; the body sits in `<ucapcontent>` inside `#zoomcon`. Listing pages after
 the first are read from the page's own pager (how the platform numbers them is not known).
+
+The article template is the vendor's UCAP one (`<ucapcontent>`, `h1.article-title`), which
+Jiangxi's 集约化 county sites share (corpus pages 05, 06, 08): hence the extractor name.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from govcrawl.pages.listing import ListingPage
 
 
 class YnPcArticlePage(ArticlePage):
-    extractor = "yn-pc"
+    extractor = "ucap"
+    signature_css = "ucapcontent"
     title_css = ("h1.article-title", ".article-title", "ucaptitle")
     info_css = (".article-info", ".info", ".desc")
     body_css = ("#zoomcon ucapcontent", "ucapcontent", "#zoomcon")
