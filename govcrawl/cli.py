@@ -64,17 +64,25 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _check_crawl_arguments(args: argparse.Namespace, known: dict[str, type]) -> list[str]:
+    from govcrawl.spiders.auto import check_column_url
     from govcrawl.spiders.base import parse_max_pages, parse_since
 
-    if args.all == bool(args.portals):
-        raise CliError("name portals to crawl, or --all (see `govcrawl list`)")
-    names = list(known) if args.all else args.portals
-    unknown = [name for name in names if name not in known]
+    if args.url:
+        if args.all or args.portals:
+            raise CliError("--url crawls one column in auto mode: name no portal and no --all")
+        names = ["auto"]
+    elif args.all == bool(args.portals):
+        raise CliError("name portals to crawl, or --all, or a column --url (see `govcrawl list`)")
+    else:
+        names = list(known) if args.all else args.portals
+    unknown = [name for name in names if name not in known and name != "auto"]
     if unknown:
         raise CliError(f"unknown portal {', '.join(unknown)} (see `govcrawl list`)")
     try:
         parse_since(args.since)
         parse_max_pages(args.max_pages)
+        if args.url:
+            check_column_url(args.url)
     except ValueError as error:
         raise CliError(str(error)) from None
     return names
@@ -140,7 +148,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         for name in names:
             crawler = process.create_crawler(name)
             crawlers.append(crawler)
-            process.crawl(crawler, max_pages=args.max_pages, since=args.since)
+            auto = {"url": args.url} if args.url else {}
+            process.crawl(crawler, max_pages=args.max_pages, since=args.since, **auto)
         process.start()
     finally:
         if server is not None:
@@ -191,6 +200,71 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_detect(args: argparse.Namespace) -> int:
+    from govcrawl.detect import detect_platform
+
+    target = args.target
+    if "://" in target and not target.startswith("file://"):
+        body = _read_page(args.file) if args.file else None
+        url = target
+    else:
+        path = target.removeprefix("file://")
+        body, url = _read_page(path), args.url or Path(path).resolve().as_uri()
+    detection = detect_platform(url, body)
+    if args.json:
+        print(json.dumps({"url": url, **detection.as_dict()}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{detection.platform} (confidence {detection.confidence:.2f})")
+    for line in detection.evidence:
+        print(f"  - {line}")
+    if detection.region_code:
+        print(f"  region code {detection.region_code} (meta SiteIDCode {detection.site_id_code})")
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from govcrawl.scaffold import PROJECT_ROOT, new_portal
+
+    try:
+        made = new_portal(
+            args.name,
+            args.url,
+            region_code=args.region,
+            platform=args.platform,
+            channel=args.channel,
+            root=Path(args.root) if args.root else PROJECT_ROOT,
+        )
+    except (ValueError, FileExistsError) as error:
+        raise CliError(str(error)) from None
+    print(f"{args.name}: platform {made.platform}; wrote")
+    for path in made.files:
+        print(f"  {path}")
+    print(f"  {made.fixture / 'pages'}/ (empty: record the pages, see the README there)")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from govcrawl.check import check_portal, format_report
+    from govcrawl.portals import portal_classes
+
+    if args.portal not in portal_classes():
+        raise CliError(f"unknown portal {args.portal} (see `govcrawl list`)")
+    root = Path(args.replay_root)
+    if not (root / args.portal).is_dir():
+        raise CliError(f"no recorded pages of {args.portal} under {root}")
+    report = check_portal(args.portal, root)
+    print(format_report(report))
+    return EXIT_FAILED if report.problems else 0
+
+
+def _add_replay_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--replay-root",
+        default=str(DEFAULT_REPLAY_ROOT),
+        help="directory of recorded portals (default: tests/fixtures)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govcrawl", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -202,6 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = commands.add_parser("crawl", help="crawl portals into JSONL")
     crawl.add_argument("portals", nargs="*", metavar="PORTAL")
     crawl.add_argument("--all", action="store_true", help="crawl every portal")
+    crawl.add_argument(
+        "--url",
+        help="auto mode: crawl this column of any portal, platform detected from its page",
+    )
     crawl.add_argument("--since", help="skip articles listed before this date (YYYY-MM-DD)")
     crawl.add_argument("--max-pages", help="listing pages to follow per channel")
     crawl.add_argument("--output", default="output", help="dumps and seen-store (default: output)")
@@ -210,11 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="crawl the recorded replicas on 127.0.0.1, not the live portals",
     )
-    crawl.add_argument(
-        "--replay-root",
-        default=str(DEFAULT_REPLAY_ROOT),
-        help="directory of recorded portals (default: tests/fixtures)",
-    )
+    _add_replay_root(crawl)
     crawl.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     crawl.add_argument(
         "-s",
@@ -235,6 +309,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="FILE is a listing page: print its article links and pagination",
     )
     extract.set_defaults(run=cmd_extract)
+
+    detect = commands.add_parser("detect", help="which platform a page runs on, and why")
+    detect.add_argument("target", metavar="URL_OR_FILE", help="a page's address or saved file")
+    detect.add_argument("--url", help="with a FILE: the page's original address")
+    detect.add_argument("--file", help="with a URL: the saved page (no fetching is done)")
+    detect.add_argument("--json", action="store_true", help="machine-readable output")
+    detect.set_defaults(run=cmd_detect)
+
+    new = commands.add_parser("new", help="scaffold a new county portal: module and fixtures")
+    new.add_argument("name", help="<province>_<county> in pinyin, like gd_zijin")
+    new.add_argument("--url", required=True, help="a column's listing page URL")
+    new.add_argument("--region", required=True, help="6-digit region code (NBS 区划代码)")
+    new.add_argument("--platform", help="platform base (default: from the URL's shape)")
+    new.add_argument("--channel", default="栏目", help="the column's label as the site shows it")
+    new.add_argument("--root", help="project root to write into (default: this checkout)")
+    new.set_defaults(run=cmd_new)
+
+    check = commands.add_parser("check", help="crawl a portal's recorded pages, show coverage")
+    check.add_argument("portal", metavar="PORTAL")
+    _add_replay_root(check)
+    check.set_defaults(run=cmd_check)
     return parser
 
 

@@ -1,0 +1,168 @@
+"""Auto mode: one column URL, the platform detected from the page, no portal module.
+
+End to end through the real engine and the replay proxy, for one recorded portal of every
+platform that has one (gd-jyh, yn-pc, and each platform replica as it is added); then the
+spider's decisions (region, platform override, errors) on single pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+
+from govcrawl.detect import detect_platform
+from govcrawl.portals import portal_classes
+from govcrawl.record import schema_errors
+from govcrawl.replay import RecordedSites, ReplayServer
+from govcrawl.spiders.auto import AutoSpider
+from tests.conftest import FIXTURES, PORTALS, expected_records, make_spider
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPARED = ("title", "published_date", "published_at", "source", "contributors", "text",
+            "images", "attachments", "breadcrumb")
+
+
+SEEDS = ("gd_zijin", "yn_guangnan")  # the first recorded portals, always crawled
+
+
+def one_portal_per_platform() -> list[str]:
+    """The seed portals, plus the first recorded portal of every other platform."""
+    chosen: dict[str, str] = {}
+    for name in (*SEEDS, *PORTALS):
+        cls = portal_classes().get(name)
+        if cls is not None:
+            chosen.setdefault(cls.platform, name)
+    return sorted(set(chosen.values()) | {name for name in SEEDS if name in PORTALS})
+
+
+@pytest.fixture(scope="module")
+def proxy():
+    with ReplayServer([FIXTURES]) as server:
+        yield server
+
+
+def crawl_auto(proxy, url: str, output: Path) -> subprocess.CompletedProcess:
+    """`scrapy crawl auto` with only the auto module loaded: no portal module can help."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "auto", "-a", f"url={url}",
+               "-s", "SPIDER_MODULES=govcrawl.spiders.auto",
+               "-s", f"GOVCRAWL_REPLAY_PROXY={proxy.proxy_url}",
+               "-s", f"GOVCRAWL_OUTPUT_DIR={output}", "-s", "DOWNLOAD_DELAY=0",
+               "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "GOVCRAWL_SEEN_STORE="]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("portal", one_portal_per_platform())
+def test_auto_crawls_each_column_into_the_expected_records(proxy, tmp_path, portal):
+    cls = portal_classes()[portal]
+    records = []
+    for url in cls.channels.values():
+        output = tmp_path / str(len(records))
+        done = crawl_auto(proxy, url, output)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "Traceback" not in done.stderr
+        assert f"platform {cls.platform} " in done.stderr  # detected, not declared
+        manifest = json.loads(next((output / "auto").glob("*.manifest.json")).read_text())
+        assert manifest["stats"]["govcrawl/auto/platform"] == cls.platform
+        assert manifest["stats"].get("log_count/ERROR", 0) == 0
+        records += [json.loads(line) for path in (output / "auto").glob("*.jsonl")
+                    for line in path.read_text("utf-8").splitlines()]
+    expected = {record["url"]: record for record in expected_records(portal)}
+    assert sorted(r["url"] for r in records) == sorted(expected)  # all, once, nothing else
+    first_page = RecordedSites(FIXTURES).resolve(*split_host(next(iter(cls.channels.values()))))
+    region_code = detect_platform("http://x/", first_page.body).region_code
+    for record in records:
+        assert schema_errors(record) == []
+        assert record["portal"] == "auto"
+        assert record["region"] == (cls.region.as_record() if region_code else None)
+        for key in COMPARED:
+            assert record[key] == expected[record["url"]][key], f"{record['url']}: {key}"
+
+
+def split_host(url: str) -> tuple[str, str]:
+    rest = url.split("://", 1)[1]
+    host, _, path = rest.partition("/")
+    return host, "/" + path
+
+
+def test_govcrawl_crawl_url_runs_auto_mode_through_replay(tmp_path):
+    url = portal_classes()["yn_guangnan"].channels["政务要闻"]
+    done = subprocess.run([sys.executable, "-m", "govcrawl.cli", "crawl", "--url", url,
+                           "--replay", "--output", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    written = [json.loads(line) for path in (tmp_path / "auto").glob("*.jsonl")
+               for line in path.read_text("utf-8").splitlines()]
+    assert sorted(r["url"] for r in written) == sorted(
+        r["url"] for r in expected_records("yn_guangnan"))
+    assert {r["region"]["code"] for r in written} == {"532627"}
+
+
+# --- single pages, no engine ----------------------------------------------------------------
+
+COLUMN = "http://www.example.gov.cn/xw/zwdt/index.html"
+
+
+def listing_page(site_id: str | None) -> bytes:
+    meta = f'<meta name="SiteIDCode" content="{site_id}">' if site_id else ""
+    items = "".join(
+        f'<li><a href="/xw/zwdt/content/post_{n}.html">第{n}条新闻标题</a><span>2024-03-0{n}</span></li>'
+        for n in range(1, 4))
+    return (f'<html><head><meta charset="utf-8">{meta}<meta name="ColumnName" content="要闻">'
+            f'</head><body><ul class="news-list">{items}</ul></body></html>').encode()
+
+
+def run_column(spider: AutoSpider, body: bytes) -> list:
+    response = HtmlResponse(url=COLUMN, body=body, request=Request(COLUMN))
+
+    async def collect():
+        return [output async for output in spider.parse_column(response)]
+
+    return asyncio.run(collect())
+
+
+def test_region_comes_from_site_id_code_and_the_column_page_is_not_fetched_again():
+    spider = make_spider(AutoSpider, url=COLUMN)
+    requests = run_column(spider, listing_page("4416210001"))
+    assert [r.url.rsplit("/", 1)[1] for r in requests] == [
+        "post_1.html", "post_2.html", "post_3.html"]  # articles only: no second column fetch
+    assert spider.delegate.platform == "gd-jyh"
+    assert spider.delegate.region.as_record()["county"] == "紫金县"
+    assert requests[0].meta["channel"] == "要闻"
+
+
+def test_region_argument_wins_and_unknown_region_is_null_and_counted():
+    spider = make_spider(AutoSpider, url=COLUMN, region="532627")
+    run_column(spider, listing_page("4416210001"))
+    assert spider.delegate.region.as_record()["code"] == "532627"
+    unknown = make_spider(AutoSpider, url=COLUMN)
+    run_column(unknown, listing_page(None))
+    assert unknown.delegate.region.as_record() is None
+    assert unknown.crawler.stats.get_value("govcrawl/auto/region_unknown") == 1
+
+
+def test_platform_argument_skips_detection():
+    spider = make_spider(AutoSpider, url=COLUMN, platform="generic")
+    run_column(spider, listing_page("4416210001"))
+    assert spider.delegate.platform == "generic"
+    assert spider.crawler.stats.get_value("govcrawl/auto/platform") == "generic"
+
+
+@pytest.mark.parametrize(("kwargs", "fragment"), [
+    ({}, "url"), ({"url": "ftp://x.gov.cn/"}, "url"),
+    ({"url": COLUMN, "platform": "drupal"}, "platform"),
+    ({"url": COLUMN, "region": "12"}, "region"), ({"url": COLUMN, "max_pages": "0"}, "max_pages"),
+])
+def test_bad_arguments_are_refused_clearly(kwargs, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        make_spider(AutoSpider, **kwargs)
+
+
+def test_auto_is_not_a_portal():
+    assert "auto" not in portal_classes()
