@@ -249,6 +249,9 @@ def test_listing_page_object_keeps_site_hosts_apart():
          f"<div id=ivs_content>{BODY_TEXT}</div>", "sh-ivs"),
         (f"<h1 class=article-title>全县春耕生产有序推进</h1><div id=zoomcon><ucapcontent>{BODY_TEXT}"
          "</ucapcontent></div>", "ucap"),
+        (f"<h1>全县春耕生产有序推进</h1><div class=TRS_Editor>{BODY_TEXT}</div>", "trs"),
+        (f"<h1>全县春耕生产有序推进</h1><div id=zoom><!--<$[信息内容]>begin-->{BODY_TEXT}"
+         "<!--<$[信息内容]>end--></div>", "hanweb"),
         (f"<div class=news>{BODY_TEXT}</div>", "generic"),
     ],
 )

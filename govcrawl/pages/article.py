@@ -90,9 +90,10 @@ class ArticlePage:
     """Fields of an article page. Subclasses declare CSS selectors, tried in order."""
 
     extractor: ClassVar[str] = "generic"
-    # A CSS selector only this template's pages match: how `govcrawl extract` and auto mode
-    # pick the page class of a page from no known portal (see pages/registry.py).
-    signature_css: ClassVar[str | None] = None
+    # An XPath only this template's pages match (comments included: it is tested before
+    # they are stripped): how `govcrawl extract` picks the page class of a page from no
+    # declared portal (see pages/registry.py).
+    signature_xpath: ClassVar[str | None] = None
     title_css: ClassVar[tuple[str, ...]] = ()
     info_css: ClassVar[tuple[str, ...]] = ()
     body_css: ClassVar[tuple[str, ...]] = ()

@@ -150,6 +150,7 @@ def _marker_text(selector: Selector, field: str) -> str | None:
 
 class HanwebArticlePage(ArticlePage):
     extractor = "hanweb"
+    signature_xpath = _MARKER.format("信息内容")
     title_css = (".con-title", ".article-title", ".title")
     info_css = (".small-title", ".article-info", ".info")
     body_css = ("#zoom",)

@@ -1,6 +1,6 @@
 """Which page class reads a page that belongs to no declared portal.
 
-Each template's class names a `signature_css` that only its pages match; the first class
+Each template's class names a `signature_xpath` that only its pages match; the first class
 whose signature the page matches wins, else the generic `ArticlePage` does.
 """
 
@@ -11,13 +11,17 @@ from parsel import Selector
 from govcrawl.pages.article import ArticlePage
 from govcrawl.pages.gd_jyh import GdJyhArticlePage
 from govcrawl.pages.govcn import GovCnArticlePage
+from govcrawl.pages.hanweb import HanwebArticlePage
 from govcrawl.pages.shanghai import ShanghaiArticlePage
+from govcrawl.pages.trs import TrsArticlePage
 from govcrawl.pages.yn_pc import YnPcArticlePage
 
 TEMPLATE_PAGES: tuple[type[ArticlePage], ...] = (
     GovCnArticlePage,
     ShanghaiArticlePage,
     YnPcArticlePage,
+    TrsArticlePage,  # before Hanweb: TRS pages may carry the same 信息内容 markers
+    HanwebArticlePage,
     GdJyhArticlePage,
 )
 
@@ -25,6 +29,6 @@ TEMPLATE_PAGES: tuple[type[ArticlePage], ...] = (
 def article_page_for(selector: Selector) -> type[ArticlePage]:
     """The page class of the template `selector`'s page is built on (generic when none)."""
     for page_class in TEMPLATE_PAGES:
-        if page_class.signature_css and selector.css(page_class.signature_css):
+        if page_class.signature_xpath and selector.xpath(page_class.signature_xpath):
             return page_class
     return ArticlePage

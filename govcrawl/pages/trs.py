@@ -75,6 +75,9 @@ def parse_pager(scripts: list[str]) -> TrsPager | None:
 
 class TrsArticlePage(ArticlePage):
     extractor = "trs"
+    signature_xpath = (
+        "//div[contains(@class, 'TRS_Editor')] | //*[contains(@class, 'trs_editor_view')]"
+    )
     title_css = (".article-title h1", "h1.title", ".xl-title h1", "h1")
     info_css = (".article-info", ".xl-info", ".info", ".property")
     body_css = ("div.TRS_Editor", ".trs_editor_view", "#zoom")
