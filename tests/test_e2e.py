@@ -85,8 +85,9 @@ def test_first_run_manifest_counts_what_happened(two_runs):
         manifest = by_portal[portal]
         assert manifest["finish_reason"] == "finished"
         assert manifest["records_written"] == len(records[portal])
-        assert manifest["stats"]["govcrawl/links_not_followed/wechat"] >= 1
         assert manifest["stats"].get("log_count/ERROR", 0) == 0
+    wechat = sum(m["stats"].get("govcrawl/links_not_followed/wechat", 0) for m in by_portal.values())
+    assert wechat >= 1  # WeChat reposts in the recorded lists are counted, never followed
 
 
 def test_second_run_writes_nothing_and_refetches_no_article(two_runs):
@@ -100,7 +101,7 @@ def test_second_run_writes_nothing_and_refetches_no_article(two_runs):
         stats = latest[portal]["stats"]
         assert latest[portal]["records_written"] == 0
         assert stats["govcrawl/requests_skipped/stored_before"] == len(first_records[portal])
-        assert stats["govcrawl/listing_pages"] >= 3  # listings are refetched, articles not
+        assert stats["govcrawl/listing_pages"] >= 2  # listings are refetched, articles not
         assert "govcrawl/cleaned" not in stats
 
 
