@@ -239,7 +239,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"{args.name}: platform {made.platform}; wrote")
     for path in made.files:
         print(f"  {path}")
-    print(f"  {made.fixture / 'pages'}/ (empty: record the pages; how is in the fixture's README.md)")
+    print(f"  {made.fixture / 'pages'}/ (empty: record pages here, see README.md)")
     return 0
 
 
