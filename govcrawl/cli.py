@@ -33,20 +33,9 @@ def _settings():  # -> scrapy.settings.Settings
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from govcrawl.portals import portal_classes
+    from govcrawl.portals import portal_rows
 
-    portals = portal_classes()
-    rows = [
-        {
-            "name": name,
-            "chinese_name": cls.chinese_name,
-            "region": cls.region.as_record(),
-            "platform": cls.platform,
-            "domains": list(cls.allowed_domains),
-            "channels": dict(cls.channels),
-        }
-        for name, cls in portals.items()
-    ]
+    rows = portal_rows()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -343,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `govcrawl list | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

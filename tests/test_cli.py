@@ -119,3 +119,26 @@ def test_extract_listing_prints_links_and_pagination():
     assert all(link["url"].startswith("http") for link in links)
     assert listing["next_page"] == "http://www.zijin.gov.cn/xw/zwdt/index_3.html"
     assert listing["total_pages"] == 3
+
+
+def test_portal_list_is_cached_until_a_spider_source_changes(tmp_path, monkeypatch):
+    from govcrawl import portals
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    real = portals.portal_rows()
+    cache = tmp_path / "govcrawl" / "portals.json"
+    key = json.loads(cache.read_text("utf-8"))["key"]
+    cache.write_text(json.dumps({"key": key, "portals": [{"name": "from_cache"}]}), "utf-8")
+    assert portals.portal_rows() == [{"name": "from_cache"}]  # no import of the spiders
+    monkeypatch.setattr(portals, "_sources_key", lambda: "a spider file changed")
+    assert portals.portal_rows() == real
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a cache that cannot be written
+    assert portals.portal_rows() == real  # is skipped, not an error
+
+
+def test_list_into_a_closed_pipe_is_not_an_error():
+    result = subprocess.run(f"{sys.executable} -m govcrawl.cli list | head -1", shell=True,
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stdout.count("\n") == 1 and "Traceback" not in result.stderr
