@@ -52,6 +52,7 @@ _BODY_HEADLINE_CANDIDATES = (
     " or @align='center' or contains(@style, 'center')]"
 )
 _MIN_HEADLINE, _MAX_HEADLINE = 4, 200
+_HEADLINE_SLACK = 8  # spaces and footnote marks a repeated headline may carry
 _FOOTNOTE_MARK = re.compile(r"(?:\[\d{1,2}\]|［\d{1,2}］)$")
 _HEADLINE_MARK, _BODY_MARK = "\x00headline", "\x00body"
 _MAX_INFO_LINES = 12
@@ -68,15 +69,13 @@ _CLAUSE_PUNCTUATION = re.compile(r"[，。；、：！？,.;!?]")
 
 
 @cache
-def _simple_selectors(selectors: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
-    """`.class` and `#id` selectors as two sets of names."""
-    for css in selectors:
-        if not re.fullmatch(r"[.#][\w-]+", css):
-            raise ValueError(f"widget_css takes .class or #id selectors only, got {css!r}")
-    return (
-        frozenset(css[1:] for css in selectors if css[0] == "."),
-        frozenset(css[1:] for css in selectors if css[0] == "#"),
-    )
+def _widget_query(selectors: tuple[str, ...]) -> etree.XPath:
+    """One compiled XPath for a tuple of CSS selectors (compiled once per tuple)."""
+    from parsel.csstranslator import HTMLTranslator
+
+    translator = HTMLTranslator()
+    union = " | ".join(translator.css_to_xpath(css, prefix="descendant::") for css in selectors)
+    return etree.XPath(union)
 
 
 def _labelled_value(label: re.Pattern[str], text: str) -> str | None:
@@ -150,11 +149,15 @@ class ArticlePage:
     @cached_property
     def body_node(self) -> Selector | None:
         """The article body: the platform's container, else the densest block of prose."""
-        return self._first(self.body_css) or self._densest_block()
+        return self._platform_body or self._densest_block()
+
+    @cached_property
+    def _platform_body(self) -> Selector | None:
+        return self._first(self.body_css)
 
     @cached_property
     def used_platform_body(self) -> bool:
-        return self._first(self.body_css) is not None
+        return self._platform_body is not None
 
     def _densest_block(self) -> Selector | None:
         """The element whose own paragraphs and text lines hold the most prose.
@@ -196,16 +199,10 @@ class ArticlePage:
 
     @cached_property
     def _widget_nodes(self) -> frozenset[etree._Element]:
-        """Elements of the body matching `widget_css` (`.class` / `#id` selectors only: one
-        pass over the body instead of one query per selector)."""
+        """Elements of the body matching `widget_css` (one compiled query for them all)."""
         if self.body_node is None:
             return frozenset()
-        classes, ids = _simple_selectors(self.widget_css)
-        return frozenset(
-            node
-            for node in self.body_node.root.iter()
-            if node.get("id") in ids or not classes.isdisjoint((node.get("class") or "").split())
-        )
+        return frozenset(_widget_query(self.widget_css)(self.body_node.root))
 
     @cached_property
     def body_lines(self) -> list[str]:
@@ -353,8 +350,10 @@ class ArticlePage:
         lines, contributors = [], []
         at_top = True
         for line in self.body_lines:
-            folded = _FOOTNOTE_MARK.sub("", fold(line))
-            if at_top and title and len(folded) >= _MIN_HEADLINE and folded in title:
+            # Lines (already normalised) much longer than the headline cannot repeat it.
+            short = len(line) <= len(title) + _HEADLINE_SLACK
+            folded = _FOOTNOTE_MARK.sub("", fold(line)) if at_top or short else None
+            if at_top and title and folded and len(folded) >= _MIN_HEADLINE and folded in title:
                 continue
             at_top = False
             byline = split_byline(line)

@@ -50,6 +50,8 @@ _MAX_BYLINE_LEN = 60
 
 def split_byline(line: str) -> list[dict[str, str]] | None:
     """Contributors named by a byline line, or None when the line is not a byline."""
+    if len(line) > 2 * _MAX_BYLINE_LEN:  # prose: no need to look closer
+        return None
     line = normalize_space(line)
     if len(line) > _MAX_BYLINE_LEN or not _BYLINE_LINE.match(line):
         return None
