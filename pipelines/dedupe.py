@@ -46,5 +46,4 @@ class DedupePipeline:
         return item
 
     def remember(self, item: Any) -> None:
-        adapter = ItemAdapter(item)
-        self.store.add(adapter["url_hash"], adapter["portal"])  # type: ignore[union-attr]
+        self.store.add(ItemAdapter(item)["url_hash"])  # type: ignore[union-attr]

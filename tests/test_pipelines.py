@@ -249,3 +249,19 @@ def test_clean_keeps_disclosure_metadata_with_the_signing_date_apart():
                                   "publisher": "紫金县人民政府办公室", "signed_date": "2020-04-09"}
     assert record["published_date"] == "2020-04-22"  # never the signing date
     assert clean_article(article())["document"] is None
+
+
+def test_seen_store_keeps_each_portals_memory_apart_and_on_disk(tmp_path):
+    from govcrawl.seenstore import SQLiteSeenStore
+
+    key = url_hash("http://www.zijin.gov.cn/a.html")
+    zijin = SQLiteSeenStore(tmp_path / "seen.sqlite3", "gd_zijin")
+    zijin.add(key)
+    zijin.add(key)  # adding twice is harmless
+    guangnan = SQLiteSeenStore(tmp_path / "seen.sqlite3", "yn_guangnan")
+    assert key in zijin and key not in guangnan
+    zijin.close()
+    guangnan.close()
+    reopened = SQLiteSeenStore(tmp_path / "seen.sqlite3", "gd_zijin")
+    assert key in reopened and len(reopened) == 1
+    reopened.close()
