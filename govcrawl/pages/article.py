@@ -20,12 +20,14 @@ from parsel import Selector
 from govcrawl.dates import PUBLICATION_LABELS, find_labelled_date
 from govcrawl.pages.bylines import split_byline
 from govcrawl.pages.html import (
+    css,
     decode_html,
     element_lines,
     element_text,
     join_cjk_lines,
     parse_html,
     strip_invisible,
+    xpath,
 )
 from govcrawl.pages.meta import gov_meta
 from govcrawl.pages.notarticle import not_article_reason
@@ -115,7 +117,7 @@ class ArticlePage:
         """`selector` is consumed: scripts, styles and comments are stripped from it."""
         self.url = url
         self.selector = selector
-        self._scripts = " ".join(selector.xpath("//script/text()").getall()[:_MAX_SCRIPTS])
+        self._scripts = " ".join(xpath("//script/text()")(selector.root)[:_MAX_SCRIPTS])
         strip_invisible(selector.root)
 
     @classmethod
@@ -131,10 +133,10 @@ class ArticlePage:
     # --- helpers -----------------------------------------------------------------------
 
     def _first(self, selectors: tuple[str, ...]) -> Selector | None:
-        for css in selectors:
-            found = self.selector.css(css)
+        for selector in selectors:
+            found = css(selector)(self.selector.root)
             if found:
-                return found[0]
+                return Selector(root=found[0], type="html")
         return None
 
     @cached_property
@@ -226,17 +228,17 @@ class ArticlePage:
             return node.root
         reference = fold(self._page_title + "\n" + self.meta.get("articletitle", ""))
         best, best_length = None, 0
-        candidates = self.selector.xpath(_HEADLINE_CANDIDATES)
+        candidates = xpath(_HEADLINE_CANDIDATES)(self.selector.root)
         if self.body_node is not None:
-            candidates.extend(self.body_node.xpath(_BODY_HEADLINE_CANDIDATES))
+            candidates.extend(xpath(_BODY_HEADLINE_CANDIDATES)(self.body_node.root))
         for candidate in candidates:
-            text = fold("".join(candidate.root.itertext()))
+            text = fold("".join(candidate.itertext()))
             fits = _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE and len(text) > best_length
             if fits and text in reference:
-                best, best_length = candidate.root, len(text)
+                best, best_length = candidate, len(text)
         if best is None:  # nothing to compare with: the page's first top-level heading
-            first_h1 = self.selector.xpath("//body//h1")
-            best = first_h1[0].root if first_h1 else None
+            first_h1 = xpath("//body//h1")(self.selector.root)
+            best = first_h1[0] if first_h1 else None
         return best
 
     @cached_property
@@ -367,11 +369,11 @@ class ArticlePage:
         if self.body_node is None:
             return []
         images = []
-        for img in self.body_node.css("img[src]"):
-            src = img.attrib["src"].strip()
+        for img in css("img[src]")(self.body_node.root):
+            src = img.get("src", "").strip()
             if not src or src.startswith("data:"):
                 continue
-            caption = normalize_space(img.attrib.get("alt") or img.attrib.get("title") or "")
+            caption = normalize_space(img.get("alt") or img.get("title") or "")
             images.append({"url": self.absolute(src), "caption": caption or None})
         return images
 
@@ -379,11 +381,11 @@ class ArticlePage:
         if self.body_node is None:
             return []
         attachments = []
-        for link in self.body_node.css("a[href]"):
-            url = self.absolute(link.attrib["href"])
+        for link in css("a[href]")(self.body_node.root):
+            url = self.absolute(link.get("href", ""))
             path = urlsplit(url).path.lower()
             if path.endswith(tuple(ATTACHMENT_EXTENSIONS)):
-                name = normalize_space(" ".join(link.css("::text").getall()))
+                name = normalize_space(" ".join(link.itertext()))
                 attachments.append({"url": url, "name": name or path.rsplit("/", 1)[-1]})
         return attachments
 

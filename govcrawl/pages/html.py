@@ -7,6 +7,7 @@ form controls and hidden elements are skipped. Pure functions over lxml elements
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from lxml import etree
 from parsel import Selector
@@ -43,6 +44,21 @@ def strip_invisible(root: etree._Element) -> None:
     etree.strip_elements(
         root, "script", "style", "noscript", "template", etree.Comment, with_tail=False
     )
+
+
+@cache
+def xpath(expression: str) -> etree.XPath:
+    """A compiled XPath: evaluated on lxml elements directly, without wrapping every result
+    in a parsel Selector (the cost that dominates queries with many results)."""
+    return etree.XPath(expression)
+
+
+@cache
+def css(selector: str) -> etree.XPath:
+    """A compiled XPath for a CSS selector, relative to the element it is called on."""
+    from parsel.csstranslator import HTMLTranslator
+
+    return etree.XPath(HTMLTranslator().css_to_xpath(selector, prefix="descendant-or-self::"))
 
 
 def decode_html(html: bytes | str, url: str) -> str:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from parsel import Selector
 
+from govcrawl.pages.html import xpath
 from govcrawl.text import normalize_space
 
 
 def gov_meta(selector: Selector) -> dict[str, str]:
     """Lower-cased meta name → value, for every named meta tag with content."""
     values: dict[str, str] = {}
-    for meta in selector.xpath("//meta[@name][@content]"):
-        name = (meta.attrib.get("name") or "").strip().lower()
-        value = normalize_space(meta.attrib.get("content") or "")
+    for meta in xpath("//meta[@name][@content]")(selector.root):
+        name = (meta.get("name") or "").strip().lower()
+        value = normalize_space(meta.get("content") or "")
         if name and value:
             values[name] = value
     return values

@@ -12,6 +12,7 @@ from govcrawl.pages.article import ArticlePage
 from govcrawl.pages.gd_jyh import GdJyhArticlePage
 from govcrawl.pages.govcn import GovCnArticlePage
 from govcrawl.pages.hanweb import HanwebArticlePage
+from govcrawl.pages.html import xpath
 from govcrawl.pages.shanghai import ShanghaiArticlePage
 from govcrawl.pages.trs import TrsArticlePage
 from govcrawl.pages.yn_pc import YnPcArticlePage
@@ -29,6 +30,6 @@ TEMPLATE_PAGES: tuple[type[ArticlePage], ...] = (
 def article_page_for(selector: Selector) -> type[ArticlePage]:
     """The page class of the template `selector`'s page is built on (generic when none)."""
     for page_class in TEMPLATE_PAGES:
-        if page_class.signature_xpath and selector.xpath(page_class.signature_xpath):
+        if page_class.signature_xpath and xpath(page_class.signature_xpath)(selector.root):
             return page_class
     return ArticlePage
