@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
@@ -20,3 +23,9 @@ def drop(stats: StatsCollector, reason: str, detail: str, log_level: str = "WARN
     stats.inc_value(f"govcrawl/dropped/{reason}")
     stats.inc_value("govcrawl/dropped")
     return DropItem(f"{reason}: {detail}" if detail else reason, log_level=log_level)
+
+
+def as_record(item: Any) -> dict[str, Any]:
+    """The item as a plain dict: records leave the clean pipeline as dicts already, and
+    `ItemAdapter.asdict()` would deep-copy every record once per pipeline."""
+    return item if isinstance(item, dict) else ItemAdapter(item).asdict()

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from govcrawl.record import to_json_line
+from pipelines import as_record
 
 
 def new_run_id() -> str:
@@ -49,7 +49,7 @@ class JsonLinesPipeline:
         if self.file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - closed in close_spider
-        self.file.write(to_json_line(ItemAdapter(item).asdict()))
+        self.file.write(to_json_line(as_record(item)))
         self.stats.inc_value("govcrawl/written")
         return item
 

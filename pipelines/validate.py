@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from govcrawl.record import schema_errors
-from pipelines import drop
+from pipelines import as_record, drop
 
 
 class ValidatePipeline:
@@ -22,8 +21,9 @@ class ValidatePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        errors = schema_errors(ItemAdapter(item).asdict())
+        record = as_record(item)
+        errors = schema_errors(record)
         if errors:
-            url = ItemAdapter(item).get("url")
+            url = record.get("url")
             raise drop(self.stats, "schema_invalid", f"{url}: {'; '.join(errors[:3])}", "ERROR")
         return item
