@@ -260,13 +260,34 @@ class ArticlePage:
     @cached_property
     def info_regions(self) -> list[str]:
         """Texts that may carry 发布时间 / 来源, most likely first: the platform's info block;
-        else what the page shows between headline and body, the lines just before the
-        headline (信息公开 templates put their metadata table there), the top of the body."""
+        else, around the headline and body, what the page shows between them, the lines just
+        before the headline (信息公开 templates put their metadata table there) and the top of
+        the body. Only the part of the page holding headline and body is read here; the
+        whole page is `_page_info_regions`, read when these say nothing."""
         info = self._first(self.info_css)
         if info is not None:
             return [element_text(info.root)]
-        page = self.selector.xpath("//body")
-        if not page:
+        return self._regions(self._info_scope())
+
+    @cached_property
+    def _page_info_regions(self) -> list[str]:
+        if self._first(self.info_css) is not None or self._page_body is None:
+            return []
+        return self._regions(self._page_body)
+
+    def _info_scope(self) -> etree._Element | None:
+        """The element enclosing headline and body (one level up, for tables beside them)."""
+        body = self.body_node.root if self.body_node is not None else None
+        if body is None or self.headline_node is None:
+            return self._page_body
+        around_headline = set(self.headline_node.iterancestors())
+        scope = next((node for node in body.iterancestors() if node in around_headline), None)
+        if scope is None or scope is self._page_body:
+            return self._page_body
+        return scope.getparent() if scope.getparent() is not self._page_body else scope
+
+    def _regions(self, scope: etree._Element | None) -> list[str]:
+        if scope is None:
             return []
         marks = {}
         if self.headline_node is not None:
@@ -274,7 +295,7 @@ class ArticlePage:
         body = self.body_node.root if self.body_node is not None else None
         if body is not None:
             marks[body] = _BODY_MARK
-        lines = element_lines(page[0].root, frozenset([body] if body is not None else []), marks)
+        lines = element_lines(scope, frozenset([body] if body is not None else []), marks)
         end = lines.index(_BODY_MARK) if _BODY_MARK in lines else len(lines)
         if _HEADLINE_MARK in lines[:end]:
             headline = lines.index(_HEADLINE_MARK)
@@ -285,15 +306,20 @@ class ArticlePage:
         else:
             regions = [lines[max(0, end - _MAX_INFO_LINES) : end]]
         if body is not None:  # an info line inside the body container sits above the prose
-            top = element_lines(body)[:_MAX_INFO_LINES]
+            top = self.body_lines[:_MAX_INFO_LINES]
             prose = next((i for i, line in enumerate(top) if _PROSE.search(line)), len(top))
             regions.append(top[:prose])
         # Metadata tables put label and value in separate cells: read them as one line.
         return [" ".join(region).replace(" | ", " ") for region in regions if region]
 
     def _labelled(self, find: Callable[[str], str | None]) -> str | None:
-        """The first value `find` reads from the info regions, in order."""
+        """The first value `find` reads from the info regions, in order; the whole page's
+        regions only when the ones around headline and body give nothing."""
         for region in self.info_regions:
+            value = find(region)
+            if value:
+                return value
+        for region in self._page_info_regions:
             value = find(region)
             if value:
                 return value
