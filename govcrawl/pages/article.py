@@ -258,20 +258,23 @@ class ArticlePage:
         return None
 
     @cached_property
+    def _info_node(self) -> Selector | None:
+        return self._first(self.info_css)
+
+    @cached_property
     def info_regions(self) -> list[str]:
         """Texts that may carry 发布时间 / 来源, most likely first: the platform's info block;
         else, around the headline and body, what the page shows between them, the lines just
         before the headline (信息公开 templates put their metadata table there) and the top of
         the body. Only the part of the page holding headline and body is read here; the
         whole page is `_page_info_regions`, read when these say nothing."""
-        info = self._first(self.info_css)
-        if info is not None:
-            return [element_text(info.root)]
+        if self._info_node is not None:
+            return [element_text(self._info_node.root)]
         return self._regions(self._info_scope())
 
     @cached_property
     def _page_info_regions(self) -> list[str]:
-        if self._first(self.info_css) is not None or self._page_body is None:
+        if self._info_node is not None or self._page_body is None:
             return []
         return self._regions(self._page_body)
 
@@ -312,14 +315,15 @@ class ArticlePage:
         # Metadata tables put label and value in separate cells: read them as one line.
         return [" ".join(region).replace(" | ", " ") for region in regions if region]
 
-    def _labelled(self, find: Callable[[str], str | None]) -> str | None:
-        """The first value `find` reads from the info regions, in order; the whole page's
-        regions only when the ones around headline and body give nothing."""
+    def _labelled(self, find: Callable[[str], str | None], whole_page: bool = False) -> str | None:
+        """The first value `find` reads from the info regions, in order; with `whole_page`,
+        from the whole page's regions when the ones around headline and body give nothing
+        (a date is worth that walk; a 来源 so far from the headline is a sidebar's)."""
         for region in self.info_regions:
             value = find(region)
             if value:
                 return value
-        for region in self._page_info_regions:
+        for region in self._page_info_regions if whole_page else ():
             value = find(region)
             if value:
                 return value
@@ -328,7 +332,9 @@ class ArticlePage:
     def date_candidates(self) -> list[tuple[str, str]]:
         """Raw date strings in order of trust: shown on the page, meta PubDate, URL."""
         candidates = []
-        shown = self._labelled(lambda text: find_labelled_date(text, PUBLICATION_LABELS))
+        shown = self._labelled(
+            lambda text: find_labelled_date(text, PUBLICATION_LABELS), whole_page=True
+        )
         if shown:
             candidates.append(("page", shown))
         if self.meta.get("pubdate"):

@@ -20,7 +20,7 @@ class ShanghaiArticlePage(ArticlePage):
 
     def date_candidates(self) -> list[tuple[str, str]]:
         """`#ivs_date` carries the date without a label: it is the shown date."""
-        shown = self._first(self.info_css)
+        shown = self._info_node
         candidates = super().date_candidates()
         if shown is not None and not any(origin == "page" for origin, _ in candidates):
             candidates.insert(0, ("page", " ".join(shown.css("::text").getall())))
