@@ -157,7 +157,8 @@ class CleanPipeline:
 
     def process_item(self, item: Any) -> dict[str, Any]:
         try:
-            record = clean_article(ItemAdapter(item).asdict())
+            # A shallow view is enough: clean_article builds a new record, never mutates.
+            record = clean_article(dict(ItemAdapter(item).items()))
         except Rejected as rejected:
             raise drop(self.stats, rejected.reason, rejected.detail) from None
         self.stats.inc_value("govcrawl/cleaned")
