@@ -55,3 +55,11 @@ def region_for_code(code: str) -> Region:
     if code[4:] == "00" and prefecture:
         return Region(code, province, prefecture, None)
     raise UnknownRegionCode(f"region code {code} is not in the NBS division table")
+
+
+def region_from_site_code(site_code: str | None) -> Region | None:
+    """The region a national-guideline `SiteIDCode` names (its first six digits), if any."""
+    try:
+        return region_for_code((site_code or "")[:6])
+    except ValueError:  # no code, or six characters that are no region code in the table
+        return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from govcrawl.divisions import region_from_site_code
 from govcrawl.pages.html import decode_html, parse_html
 from govcrawl.pages.listing import ListingPage
 from govcrawl.pages.registry import article_page_for
@@ -39,7 +40,8 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
         raise Rejected(reason, url)
     article = page.fields()
     article["portal"] = portal.name if portal else None
-    article["region"] = portal.region.as_record() if portal else None
+    region = portal.region if portal else region_from_site_code(page.meta.get("siteidcode"))
+    article["region"] = region.as_record() if region else None
     if portal and not article.get("site_name"):
         article["site_name"] = portal.chinese_name
     return clean_article(article)

@@ -261,3 +261,11 @@ def test_template_is_recognised_from_its_signature(body, extractor):
     assert record["extractor"] == extractor
     assert record["published_date"] == "2020-04-22"  # shown (sh-ivs: unlabelled) or from the URL
     assert record["text"].startswith("全县春耕生产有序推进，已完成")
+
+
+def test_page_of_no_portal_gets_its_region_from_site_id_code():
+    head = "<title>全县春耕生产有序推进</title><meta name='SiteIDCode' content='3609220011'>"
+    record = extract_article(article_html(head=head).encode(), URL)
+    assert record["region"] == {"code": "360922", "province": "江西省", "prefecture": "宜春市",
+                                "county": "万载县"}
+    assert extract_article(article_html().encode(), URL)["region"] is None

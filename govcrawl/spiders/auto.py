@@ -25,7 +25,7 @@ from scrapy.http import Response, TextResponse
 from w3lib.url import canonicalize_url
 
 from govcrawl.detect import GENERIC, detect_platform, platform_spiders
-from govcrawl.divisions import region_for_code
+from govcrawl.divisions import region_for_code, region_from_site_code
 from govcrawl.pages.meta import gov_meta
 from govcrawl.region import Region
 from govcrawl.spiders.base import PortalSpider
@@ -81,13 +81,12 @@ class AutoSpider(PortalSpider):
     def _region(self, response: Response, site_id_code: str | None) -> Region | _NoRegion:
         if self.region_arg is not None:
             return self.region_arg
-        code = (site_id_code or "")[:6]
-        try:
-            return region_for_code(code)
-        except ValueError:  # no SiteIDCode, or one that is not a region code
+        region = region_from_site_code(site_id_code)
+        if region is None:  # no SiteIDCode, or one that is not a region code
             self.crawler.stats.inc_value("govcrawl/auto/region_unknown")
             self.logger.warning("No region for %s: records get region null", response.url)
             return _NoRegion()
+        return region
 
     def portal_class(self, response: TextResponse) -> type[PortalSpider]:
         """A portal class for this column on the detected (or requested) platform."""
