@@ -266,17 +266,11 @@ class ArticlePage:
         """Texts that may carry 发布时间 / 来源, most likely first: the platform's info block;
         else, around the headline and body, what the page shows between them, the lines just
         before the headline (信息公开 templates put their metadata table there) and the top of
-        the body. Only the part of the page holding headline and body is read here; the
-        whole page is `_page_info_regions`, read when these say nothing."""
+        the body. Only the part of the page that holds headline and body is read: a date or
+        a 来源 further away belongs to a sidebar or a footer."""
         if self._info_node is not None:
             return [element_text(self._info_node.root)]
         return self._regions(self._info_scope())
-
-    @cached_property
-    def _page_info_regions(self) -> list[str]:
-        if self._info_node is not None or self._page_body is None:
-            return []
-        return self._regions(self._page_body)
 
     def _info_scope(self) -> etree._Element | None:
         """The element enclosing headline and body (one level up, for tables beside them)."""
@@ -315,15 +309,9 @@ class ArticlePage:
         # Metadata tables put label and value in separate cells: read them as one line.
         return [" ".join(region).replace(" | ", " ") for region in regions if region]
 
-    def _labelled(self, find: Callable[[str], str | None], whole_page: bool = False) -> str | None:
-        """The first value `find` reads from the info regions, in order; with `whole_page`,
-        from the whole page's regions when the ones around headline and body give nothing
-        (a date is worth that walk; a 来源 so far from the headline is a sidebar's)."""
+    def _labelled(self, find: Callable[[str], str | None]) -> str | None:
+        """The first value `find` reads from the info regions, in order."""
         for region in self.info_regions:
-            value = find(region)
-            if value:
-                return value
-        for region in self._page_info_regions if whole_page else ():
             value = find(region)
             if value:
                 return value
@@ -332,9 +320,7 @@ class ArticlePage:
     def date_candidates(self) -> list[tuple[str, str]]:
         """Raw date strings in order of trust: shown on the page, meta PubDate, URL."""
         candidates = []
-        shown = self._labelled(
-            lambda text: find_labelled_date(text, PUBLICATION_LABELS), whole_page=True
-        )
+        shown = self._labelled(lambda text: find_labelled_date(text, PUBLICATION_LABELS))
         if shown:
             candidates.append(("page", shown))
         if self.meta.get("pubdate"):
