@@ -127,10 +127,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         server = ReplayServer([root])
         server.start()
         settings.set("GOVCRAWL_REPLAY_PROXY", server.proxy_url, priority="cmdline")
-        # Loopback replay: no server to be polite to.
-        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="cmdline")
+        # Loopback replay: no server to be polite to (at project priority, so that an
+        # explicit --set still wins).
+        settings.set("DOWNLOAD_DELAY", 0, priority="project")
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="project")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="project")
     try:
         process = CrawlerProcess(settings)
         crawlers = []

@@ -269,3 +269,10 @@ def test_page_of_no_portal_gets_its_region_from_site_id_code():
     assert record["region"] == {"code": "360922", "province": "江西省", "prefecture": "宜春市",
                                 "county": "万载县"}
     assert extract_article(article_html().encode(), URL)["region"] is None
+
+
+def test_gb2312_labelled_page_with_gbk_characters_is_read_right():
+    html = article_html(head="<meta charset='gb2312'><title>全县春耕生产有序推进</title>",
+                        body="<p>朱镕基同志曾到此视察，全县干部群众深受鼓舞，干劲十足。</p>")
+    record = extract_article(html.encode("gbk"), URL)  # 镕 is GBK, not GB2312
+    assert record["text"] == "朱镕基同志曾到此视察，全县干部群众深受鼓舞，干劲十足。"
