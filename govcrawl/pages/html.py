@@ -28,14 +28,23 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 # A closing </html> or </body> before the end of the document: pages stitched from
 # templates carry one after their header; browsers ignore it, libxml2 stops there.
-_EARLY_CLOSE = re.compile(r"</(?:html|body)\s*>(?=.*?<\w)", re.I | re.S)
+_DOCUMENT_CLOSE = re.compile(r"</(?:html|body)\s*>", re.I)
+_ELEMENT_START = re.compile(r"<[a-zA-Z]")
+
+
+def _without_early_close(text: str) -> str:
+    """`text` minus the `</html>`/`</body>` tags that more elements follow (one pass)."""
+    pieces, position = [], 0
+    for match in _DOCUMENT_CLOSE.finditer(text):
+        if _ELEMENT_START.search(text, match.end()):
+            pieces.append(text[position : match.start()])
+            position = match.end()
+    return "".join([*pieces, text[position:]]) if pieces else text
 
 
 def parse_html(text: str) -> Selector:
     """Selector over `text` as a browser would read it (stray early `</html>` ignored)."""
-    if _EARLY_CLOSE.search(text):
-        text = _EARLY_CLOSE.sub("", text)
-    return Selector(text=text, type="html")
+    return Selector(text=_without_early_close(text), type="html")
 
 
 def strip_invisible(root: etree._Element) -> None:

@@ -78,10 +78,12 @@ class TrsArticlePage(ArticlePage):
     signature_xpath = (
         "//div[contains(@class, 'TRS_Editor')] | //*[contains(@class, 'trs_editor_view')]"
     )
-    title_css = (".article-title h1", "h1.title", ".xl-title h1", "h1")
-    info_css = (".article-info", ".xl-info", ".info", ".property")
-    body_css = ("div.TRS_Editor", ".trs_editor_view", "#zoom")
-    breadcrumb_css = (".position", ".location", ".crumb", ".dqwz")
+    # Only selectors seen on TRS pages (our replica, corpus page 04): each one that misses
+    # costs a scan of the whole page, and the generic rules find what these do not.
+    title_css = (".article-title h1",)
+    info_css = (".article-info", ".info")
+    body_css = ("div.TRS_Editor", ".trs_editor_view")
+    breadcrumb_css = (".position",)
 
 
 class TrsListingPage(ListingPage):
