@@ -8,9 +8,10 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse
 
+from govcrawl.pages.createpage import parse_create_page_html as parse_pager
 from govcrawl.pages.gkmlpt import GkmlptArticlePage, GkmlptListingPage, parse_config
 from govcrawl.pages.hanweb import HanwebArticlePage, HanwebListingPage, parse_datastore
-from govcrawl.pages.trs import TrsArticlePage, TrsListingPage, parse_pager
+from govcrawl.pages.trs import TrsArticlePage, TrsListingPage
 from govcrawl.region import Region
 from govcrawl.spiders.platforms.generic import GenericSpider
 from govcrawl.spiders.platforms.gkmlpt import GkmlptSpider

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from govcrawl.pages.createpage import CreatePagePager, parse_create_page_html
 from govcrawl.pages.html import parse_html
 from govcrawl.text import normalize_space
 
@@ -29,9 +30,6 @@ _DATE_IN_TEXT = re.compile(
 _MAX_ITEM_DEPTH = 3
 _MAX_ITEM_TEXT = 400
 _NEXT_TEXTS = ("下一页", "下页", "下一頁", "后页", "後頁", "下一页>", "下一页 >", ">", "›", "»")
-_CREATE_PAGE_HTML = re.compile(
-    r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']"
-)
 _PAGE_COUNT = re.compile(
     r"共\s*(\d+)\s*页|\d+\s*/\s*(\d+)\s*页|(?:totalPage|countPage|pageCount)\s*[:=]\s*(\d+)"
 )
@@ -145,13 +143,9 @@ class ListingPage:
         return links
 
     @cached_property
-    def _script_pager(self) -> tuple[int, int, str, str] | None:
-        for script in self.selector.xpath("//script/text()").getall():
-            match = _CREATE_PAGE_HTML.search(script)
-            if match:
-                count, current, name, ext = match.groups()
-                return int(count), int(current), name, ext
-        return None
+    def script_pager(self) -> CreatePagePager | None:
+        """The `createPageHTML(…)` call of the page's scripts, if any."""
+        return parse_create_page_html(self._scripts)
 
     def next_page(self) -> str | None:
         """URL of the next listing page, or None on the last one."""
@@ -164,11 +158,11 @@ class ListingPage:
             ):
                 url = urljoin(self.url, href)
                 return None if url == self.url else url
-        if self._script_pager:
-            count, current, name, ext = self._script_pager
-            if current + 1 < count:
-                return urljoin(self.url, f"{name}_{current + 1}.{ext}")
-            return None
+        if self.script_pager:
+            following = self.script_pager.current + 1
+            if following >= self.script_pager.count:
+                return None
+            return urljoin(self.url, self.script_pager.file_name(following))
         return self._scripted_next_page()
 
     def _scripted_next_page(self) -> str | None:
@@ -209,8 +203,8 @@ class ListingPage:
 
     def total_pages(self) -> int | None:
         """Number of pages of the column, when the page says."""
-        if self._script_pager:
-            return self._script_pager[0]
+        if self.script_pager:
+            return self.script_pager.count
         match = _PAGE_COUNT.search(self._pager_text)
         return int(next(group for group in match.groups() if group)) if match else None
 
