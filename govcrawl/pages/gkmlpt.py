@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
@@ -25,12 +25,12 @@ from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
 from parsel import Selector
 from w3lib.url import add_or_replace_parameter
 
+from govcrawl.dates import CHINA_TZ
 from govcrawl.pages.article import ArticlePage
 from govcrawl.pages.html import parse_html
 from govcrawl.pages.listing import WECHAT_HOSTS, ListingLink, ListingPage
 from govcrawl.text import normalize_space
 
-SHANGHAI = timezone(timedelta(hours=8))
 _SID = re.compile(r"\bSID\s*:\s*[\"']?(\w+)")
 _TREE = re.compile(r"\bTREE\s*:\s*(?=\[)")
 _LABEL = re.compile(r"^(索引号|分类|发布机构|成文日期|名称|文号|发布日期|主题词)\s*[:：]?\s*(.*)$")
@@ -95,7 +95,7 @@ def _json_object(text: str | None) -> dict[str, Any]:
 def _shown_time(value: Any) -> str | None:
     """API times (Unix seconds, or already text) → `YYYY-MM-DD HH:MM:SS` in Asia/Shanghai."""
     if isinstance(value, int | float) and value > 0:
-        return datetime.fromtimestamp(value, SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+        return datetime.fromtimestamp(value, CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
     return normalize_space(str(value)) if value else None
 
 
