@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govcrawl.divisions import region_from_site_code
+from govcrawl.pages.domindex import DomIndex
 from govcrawl.pages.html import decode_html, parse_html
 from govcrawl.pages.listing import ListingPage
 from govcrawl.pages.registry import article_page_for
@@ -33,8 +34,9 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
 
     portal = portal_for_url(url)
     selector = parse_html(decode_html(html, url))
-    page_class = portal.article_page if portal else article_page_for(selector)
-    page = page_class(url, selector)
+    index = DomIndex(selector.root)
+    page_class = portal.article_page if portal else article_page_for(index)
+    page = page_class(url, selector, index)
     reason = page.not_article_reason()
     if reason:
         raise Rejected(reason, url)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -19,6 +19,7 @@ from parsel import Selector
 
 from govcrawl.dates import PUBLICATION_LABELS, find_labelled_date
 from govcrawl.pages.bylines import split_byline
+from govcrawl.pages.domindex import DomIndex
 from govcrawl.pages.html import (
     css,
     decode_html,
@@ -26,7 +27,7 @@ from govcrawl.pages.html import (
     element_text,
     join_cjk_lines,
     parse_html,
-    strip_invisible,
+    text_content,
     xpath,
 )
 from govcrawl.pages.meta import gov_meta
@@ -43,11 +44,11 @@ _SOURCE_LABEL = re.compile(
 )
 _PROSE = re.compile(r"[，。；！？].*[，。；！？]")  # a line of running text, not a label line
 _PUBLISHER_LABEL = re.compile(r"(?:发布机构|發布機構)\s*[:：]\s*([^\s|｜]*)")
-# Where a headline may be shown: headings, bold runs, title-classed or centred blocks.
-_HEADLINE_CANDIDATES = (
-    "//*[self::h1 or self::h2 or self::h3 or self::h4 or contains(@class, 'title')"
-    " or contains(@class, 'Title') or contains(@id, 'title') or contains(@class, 'bt')]"
-)
+# Where a headline may be shown: headings, title-classed blocks (class or id containing
+# one of these), and inside the body bold or centred blocks.
+_HEADLINE_TAGS = ("h1", "h2", "h3", "h4")
+_HEADLINE_CLASS_PARTS = ("title", "Title", "bt")
+_HEADLINE_ID_PART = "title"
 # Inside the body container a headline is a bold or centred block among the first ones.
 _BODY_HEADLINE_CANDIDATES = (
     "(./*)[position() <= 3]/descendant-or-self::*[self::strong or self::b or self::font"
@@ -70,16 +71,6 @@ _SEPARATOR_ONLY = re.compile(r"^[>›»/\\\-|\s]+$")
 _CLAUSE_PUNCTUATION = re.compile(r"[，。；、：！？,.;!?]")
 
 
-@cache
-def _widget_query(selectors: tuple[str, ...]) -> etree.XPath:
-    """One compiled XPath for a tuple of CSS selectors (compiled once per tuple)."""
-    from parsel.csstranslator import HTMLTranslator
-
-    translator = HTMLTranslator()
-    union = " | ".join(translator.css_to_xpath(css, prefix="descendant::") for css in selectors)
-    return etree.XPath(union)
-
-
 def _labelled_value(label: re.Pattern[str], text: str) -> str | None:
     match = label.search(text)
     if not match:
@@ -91,10 +82,9 @@ class ArticlePage:
     """Fields of an article page. Subclasses declare CSS selectors, tried in order."""
 
     extractor: ClassVar[str] = "generic"
-    # An XPath only this template's pages match (comments included: it is tested before
-    # they are stripped): how `govcrawl extract` picks the page class of a page from no
-    # declared portal (see pages/registry.py).
-    signature_xpath: ClassVar[str | None] = None
+    # CSS selectors only this template's pages match: how `govcrawl extract` picks the
+    # page class of a page from no declared portal (see pages/registry.py).
+    signature_css: ClassVar[tuple[str, ...]] = ()
     title_css: ClassVar[tuple[str, ...]] = ()
     info_css: ClassVar[tuple[str, ...]] = ()
     body_css: ClassVar[tuple[str, ...]] = ()
@@ -113,12 +103,20 @@ class ArticlePage:
         ".jiathis_style",
     )
 
-    def __init__(self, url: str, selector: Selector) -> None:
-        """`selector` is consumed: scripts, styles and comments are stripped from it."""
+    def __init__(self, url: str, selector: Selector, index: DomIndex | None = None) -> None:
+        """`selector` is consumed: scripts, styles and comments are stripped from it.
+        `index` is the page's `DomIndex` when the caller has built one already."""
         self.url = url
         self.selector = selector
-        self._scripts = " ".join(xpath("//script/text()")(selector.root)[:_MAX_SCRIPTS])
-        strip_invisible(selector.root)
+        self.index = index if index is not None else DomIndex(selector.root)
+        scripts = (script.text for script in self.index.by_tag.get("script", ()) if script.text)
+        self._scripts = " ".join(list(scripts)[:_MAX_SCRIPTS])
+        self.index.strip_invisible()
+
+    @classmethod
+    def shows_template(cls, index: DomIndex) -> bool:
+        """Whether the page is built on this class's template (before comments are stripped)."""
+        return any(index.select(selector) for selector in cls.signature_css)
 
     @classmethod
     def from_response(cls, response: Any) -> ArticlePage:
@@ -133,11 +131,8 @@ class ArticlePage:
     # --- helpers -----------------------------------------------------------------------
 
     def _first(self, selectors: tuple[str, ...]) -> Selector | None:
-        for selector in selectors:
-            found = css(selector)(self.selector.root)
-            if found:
-                return Selector(root=found[0], type="html")
-        return None
+        found = self.index.first(selectors)
+        return Selector(root=found, type="html") if found is not None else None
 
     @cached_property
     def meta(self) -> dict[str, str]:
@@ -184,7 +179,7 @@ class ArticlePage:
                 ):
                     continue
                 text = "".join(node.itertext())
-                links = "".join(a.text_content() for a in node.iter("a"))
+                links = "".join(text_content(a) for a in node.iter("a"))
             text = fold(text)
             scores[parent] += (
                 len(_CLAUSE_PUNCTUATION.findall(text)) * 10 + len(text) - 2 * len(links)
@@ -201,10 +196,16 @@ class ArticlePage:
 
     @cached_property
     def _widget_nodes(self) -> frozenset[etree._Element]:
-        """Elements of the body matching `widget_css` (one compiled query for them all)."""
+        """Elements inside the body matching `widget_css`."""
         if self.body_node is None:
             return frozenset()
-        return frozenset(_widget_query(self.widget_css)(self.body_node.root))
+        body = self.body_node.root
+        return frozenset(
+            element
+            for selector in self.widget_css
+            for element in self.index.select(selector, body)
+            if element is not body
+        )
 
     @cached_property
     def body_lines(self) -> list[str]:
@@ -217,7 +218,8 @@ class ArticlePage:
 
     @cached_property
     def _page_title(self) -> str:
-        return normalize_space(self.selector.xpath("string(//title)").get() or "")
+        titles = self.index.by_tag.get("title")
+        return normalize_space(text_content(titles[0])) if titles else ""
 
     @cached_property
     def headline_node(self) -> etree._Element | None:
@@ -228,7 +230,7 @@ class ArticlePage:
             return node.root
         reference = fold(self._page_title + "\n" + self.meta.get("articletitle", ""))
         best, best_length = None, 0
-        candidates = xpath(_HEADLINE_CANDIDATES)(self.selector.root)
+        candidates = self._headline_candidates()
         if self.body_node is not None:
             candidates.extend(xpath(_BODY_HEADLINE_CANDIDATES)(self.body_node.root))
         for candidate in candidates:
@@ -237,9 +239,21 @@ class ArticlePage:
             if fits and text in reference:
                 best, best_length = candidate, len(text)
         if best is None:  # nothing to compare with: the page's first top-level heading
-            first_h1 = xpath("//body//h1")(self.selector.root)
+            first_h1 = self.index.by_tag.get("h1")
             best = first_h1[0] if first_h1 else None
         return best
+
+    def _headline_candidates(self) -> list[etree._Element]:
+        """Headings and title-classed elements of the page, in document order."""
+        index = self.index
+        found = [element for tag in _HEADLINE_TAGS for element in index.by_tag.get(tag, ())]
+        for token, elements in index.by_class.items():
+            if any(part in token for part in _HEADLINE_CLASS_PARTS):
+                found.extend(elements)
+        for identifier, elements in index.by_id.items():
+            if _HEADLINE_ID_PART in identifier:
+                found.extend(elements)
+        return index.in_document_order(found)
 
     @cached_property
     def title(self) -> str | None:

@@ -13,7 +13,7 @@ from govcrawl.pages.listing import ListingPage
 
 class GdJyhArticlePage(ArticlePage):
     extractor = "gd-jyh"
-    signature_xpath = "//*[@id='ScDetailTitle']"
+    signature_css = ("#ScDetailTitle",)
     title_css = ("#ScDetailTitle", "h1.content_title", ".article h1")
     info_css = (".desc", ".article-info", ".info")
     body_css = ("#zoomcon", ".article-content", ".artContent")

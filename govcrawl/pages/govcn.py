@@ -11,7 +11,7 @@ from govcrawl.pages.article import ArticlePage
 
 class GovCnArticlePage(ArticlePage):
     extractor = "govcn"
-    signature_xpath = "//*[@id='UCAP-CONTENT']"
+    signature_css = ("#UCAP-CONTENT",)
     info_css = (".pages-date",)
     body_css = ("#UCAP-CONTENT",)
     breadcrumb_css = (".BreadcrumbNav",)

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 from parsel import Selector
 
 from govcrawl.pages.article import ATTACHMENT_EXTENSIONS, ArticlePage
+from govcrawl.pages.domindex import DomIndex
 from govcrawl.pages.html import parse_html
 from govcrawl.pages.listing import ListingPage
 from govcrawl.text import normalize_space
@@ -140,6 +141,7 @@ class HanwebListingPage(ListingPage):
 
 
 _MARKER = "//comment()[contains(., '$[{}]>begin')]"
+_BODY_MARKER = "$[信息内容]>begin"
 
 
 def _marker_text(selector: Selector, field: str) -> str | None:
@@ -150,18 +152,22 @@ def _marker_text(selector: Selector, field: str) -> str | None:
 
 class HanwebArticlePage(ArticlePage):
     extractor = "hanweb"
-    signature_xpath = _MARKER.format("信息内容")
     title_css = (".con-title", ".article-title", ".title")
     info_css = (".small-title", ".article-info", ".info")
     body_css = ("#zoom",)
     breadcrumb_css = (".position", ".location", ".crumb", ".dqwz")
 
-    def __init__(self, url: str, selector: Selector) -> None:
+    def __init__(self, url: str, selector: Selector, index: DomIndex | None = None) -> None:
         # The base page strips comments, the markers among them: read them first.
         self._marked = {field: _marker_text(selector, field) for field in ("标题", "信息来源")}
         content = selector.xpath(f"{_MARKER.format('信息内容')}/..")
         self._marked_body = content[0].root if content else None
-        super().__init__(url, selector)
+        super().__init__(url, selector, index)
+
+    @classmethod
+    def shows_template(cls, index: DomIndex) -> bool:
+        """A JCMS article marks its body with a `<!--<$[信息内容]>begin-->` comment."""
+        return any(_BODY_MARKER in (comment.text or "") for comment in index.comments)
 
     @cached_property
     def _platform_body(self) -> Selector | None:

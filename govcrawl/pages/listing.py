@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from govcrawl.pages.createpage import CreatePagePager, parse_create_page_html
-from govcrawl.pages.html import parse_html
+from govcrawl.pages.html import parse_html, text_content
 from govcrawl.text import normalize_space
 
 # A listing date: 2020-04-22, 2020/4/22, 2020年4月22日, or year-less 04-22 / 4.22 with a
@@ -85,15 +85,15 @@ class ListingPage:
         groups: dict[tuple[Any, str], list[Any]] = defaultdict(list)
         for anchor in self.selector.xpath("//body//a[@href]"):
             link = anchor.root
-            if len(normalize_space(link.text_content() or link.get("title") or "")) < 4:
+            if len(normalize_space(text_content(link) or link.get("title") or "")) < 4:
                 continue
-            link_text = link.text_content()
+            link_text = text_content(link)
             node = link
             for _ in range(_MAX_ITEM_DEPTH):
                 node = node.getparent()
                 if node is None or node.tag in ("body", "html"):
                     break
-                text = node.text_content()
+                text = text_content(node)
                 if len(text) > _MAX_ITEM_TEXT:  # a container of many items, not an item
                     break
                 if _DATE_IN_TEXT.search(text.replace(link_text, " ")):

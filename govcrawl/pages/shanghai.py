@@ -13,7 +13,7 @@ from govcrawl.pages.article import ArticlePage
 
 class ShanghaiArticlePage(ArticlePage):
     extractor = "sh-ivs"
-    signature_xpath = "//*[@id='ivs_content']"
+    signature_css = ("#ivs_content",)
     info_css = ("#ivs_date",)
     body_css = ("#ivs_content",)
     breadcrumb_css = (".crumbs", ".position", ".location")

@@ -17,9 +17,7 @@ from govcrawl.pages.listing import ListingPage
 
 class TrsArticlePage(ArticlePage):
     extractor = "trs"
-    signature_xpath = (
-        "//div[contains(@class, 'TRS_Editor')] | //*[contains(@class, 'trs_editor_view')]"
-    )
+    signature_css = ("div.TRS_Editor", ".trs_editor_view")
     # Only selectors seen on TRS pages (our replica, corpus page 04): each one that misses
     # costs a scan of the whole page, and the generic rules find what these do not.
     title_css = (".article-title h1",)

@@ -17,7 +17,7 @@ from govcrawl.pages.listing import ListingPage
 
 class YnPcArticlePage(ArticlePage):
     extractor = "ucap"
-    signature_xpath = "//ucapcontent"
+    signature_css = ("ucapcontent",)
     title_css = ("h1.article-title", ".article-title", "ucaptitle")
     info_css = (".article-info", ".info", ".desc")
     body_css = ("#zoomcon ucapcontent", "ucapcontent", "#zoomcon")

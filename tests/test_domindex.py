@@ -1,0 +1,85 @@
+"""DomIndex answers CSS selectors as parsel/cssselect would, and forgets stripped elements."""
+
+from __future__ import annotations
+
+import pytest
+from parsel import Selector
+
+from govcrawl.pages.domindex import DomIndex
+from govcrawl.pages.html import parse_html
+
+PAGE = """<html><head><title>标题</title><script>var a = 1;</script></head><body>
+<div id="zoomcon" class="main  content">
+  <ucapcontent><p class="TRS_Editor x">正文一</p><p>正文二</p></ucapcontent>
+  <div class="share print"><a href="#">分享</a></div>
+</div>
+<ul class="news-list"><li><a href="/a.html">一</a></li><li><span><a href="/b.html">二</a></span></li></ul>
+<div class="news-list"><li>不在 ul 里</li></div>
+<div class="article"><section><h1 class="title">文章标题</h1></section></div>
+<div class="wrap"><div class="article"><div class="inner"><h1>另一个</h1></div></div></div>
+<noscript><div class="share">没有脚本时</div></noscript>
+<!-- <$[信息内容]>begin -->
+</body></html>"""
+
+SELECTORS = [
+    "#zoomcon",
+    ".content",
+    "div.main.content",
+    "p.TRS_Editor",
+    "div.TRS_Editor",
+    "ucapcontent",
+    "#zoomcon ucapcontent",
+    "#zoomcon > ucapcontent",
+    "#zoomcon > p",
+    "ul.news-list > li",
+    ".news-list li",
+    "ul.news-list a",
+    ".article h1",
+    ".article > h1",
+    ".wrap .article .inner > h1",
+    ".wrap > .article h1",
+    ".missing",
+    "#missing p",
+    "h1",
+    "a[href]",
+]
+
+
+def _css(html: str, selector: str) -> list[str]:
+    return [Selector(root=node, type="html").get() for node in Selector(text=html).css(selector)]
+
+
+@pytest.mark.parametrize("selector", SELECTORS)
+def test_select_matches_what_cssselect_matches(selector):
+    index = DomIndex(parse_html(PAGE).root)
+    found = [Selector(root=node, type="html").get() for node in index.select(selector)]
+    assert found == _css(PAGE, selector)
+
+
+def test_select_within_scope_and_first():
+    root = parse_html(PAGE).root
+    index = DomIndex(root)
+    body = index.select("#zoomcon")[0]
+    assert [node.tag for node in index.select("p", body)] == ["p", "p"]
+    assert index.select(".news-list", body) == []
+    assert index.select("#zoomcon", body) == [body]  # the scope itself is included
+    assert index.first([".missing", "ul.news-list > li", "h1"]).tag == "li"
+    assert index.first([".missing", "#missing p"]) is None
+
+
+def test_strip_invisible_forgets_scripts_comments_and_noscript_content():
+    root = parse_html(PAGE).root
+    index = DomIndex(root)
+    assert index.comments and index.by_tag["script"]
+    assert len(index.select(".share")) == 2
+    index.strip_invisible()
+    assert index.comments == [] and "script" not in index.by_tag
+    assert [node.get("class") for node in index.select(".share")] == ["share print"]
+    assert root.find(".//noscript") is None and root.find(".//script") is None
+
+
+def test_document_order_of_mixed_lookups():
+    index = DomIndex(parse_html(PAGE).root)
+    headings = index.by_tag["h1"]
+    mixed = [headings[1], *index.by_class["title"], headings[0]]
+    assert index.in_document_order(mixed) == headings
