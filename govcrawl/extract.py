@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from govcrawl.divisions import region_from_site_code
 from govcrawl.pages.domindex import DomIndex
-from govcrawl.pages.html import decode_html, parse_html
 from govcrawl.pages.listing import ListingPage
+from govcrawl.pages.parse import parse_response, saved_response
 from govcrawl.pages.registry import article_page_for
 
 
@@ -33,7 +33,7 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
     from pipelines.clean import clean_article
 
     portal = portal_for_url(url)
-    selector = parse_html(decode_html(html, url))
+    selector = parse_response(saved_response(html, url))
     index = DomIndex(selector.root)
     page_class = portal.article_page if portal else article_page_for(index)
     page = page_class(url, selector, index)
@@ -54,7 +54,7 @@ def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
     portal = portal_for_url(url)
     page_class = portal.listing_page if portal else ListingPage
     hosts = tuple(portal.allowed_domains) if portal else ()
-    page = page_class(url, parse_html(decode_html(html, url)), hosts)
+    page = page_class(url, parse_response(saved_response(html, url)), hosts)
     return {
         "article_links": [
             {

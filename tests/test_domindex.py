@@ -6,7 +6,7 @@ import pytest
 from parsel import Selector
 
 from govcrawl.pages.domindex import DomIndex
-from govcrawl.pages.html import parse_html
+from govcrawl.pages.parse import parse_html
 
 PAGE = """<html><head><title>标题</title><script>var a = 1;</script></head><body>
 <div id="zoomcon" class="main  content">

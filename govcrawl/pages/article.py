@@ -22,16 +22,15 @@ from govcrawl.pages.bylines import split_byline
 from govcrawl.pages.domindex import DomIndex
 from govcrawl.pages.html import (
     css,
-    decode_html,
     element_lines,
     element_text,
     join_cjk_lines,
-    parse_html,
     text_content,
     xpath,
 )
 from govcrawl.pages.meta import gov_meta
 from govcrawl.pages.notarticle import not_article_reason
+from govcrawl.pages.parse import parse_response, saved_response
 from govcrawl.text import fold, is_boilerplate, normalize_space
 
 ATTACHMENT_EXTENSIONS = (
@@ -121,12 +120,12 @@ class ArticlePage:
     @classmethod
     def from_response(cls, response: Any) -> ArticlePage:
         """Page object for a Scrapy `TextResponse`."""
-        return cls(response.url, parse_html(response.text))
+        return cls(response.url, parse_response(response))
 
     @classmethod
     def from_html(cls, html: str | bytes, url: str) -> ArticlePage:
         """Page object for saved HTML (bytes are decoded by their meta charset, else UTF-8)."""
-        return cls(url, parse_html(decode_html(html, url)))
+        return cls(url, parse_response(saved_response(html, url)))
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -146,7 +145,9 @@ class ArticlePage:
     @cached_property
     def body_node(self) -> Selector | None:
         """The article body: the platform's container, else the densest block of prose."""
-        return self._platform_body or self._densest_block()
+        # (`is not None`: a parsel Selector's truth value serialises the whole element)
+        platform = self._platform_body
+        return platform if platform is not None else self._densest_block()
 
     @cached_property
     def _platform_body(self) -> Selector | None:

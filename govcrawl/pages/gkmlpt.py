@@ -27,8 +27,8 @@ from w3lib.url import add_or_replace_parameter
 
 from govcrawl.dates import CHINA_TZ
 from govcrawl.pages.article import ArticlePage
-from govcrawl.pages.html import parse_html
 from govcrawl.pages.listing import WECHAT_HOSTS, ListingLink, ListingPage
+from govcrawl.pages.parse import parse_response
 from govcrawl.text import normalize_space
 
 _SID = re.compile(r"\bSID\s*:\s*[\"']?(\w+)")
@@ -128,7 +128,7 @@ class GkmlptListingPage(ListingPage):
         meta = response.meta if response.request is not None else {}
         return cls(
             response.url,
-            parse_html(response.text),
+            parse_response(response),
             site_hosts,
             data=_json_object(response.text),
             seen_before=meta.get("gkmlpt_seen", 0),

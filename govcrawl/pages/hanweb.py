@@ -24,8 +24,8 @@ from parsel import Selector
 
 from govcrawl.pages.article import ATTACHMENT_EXTENSIONS, ArticlePage
 from govcrawl.pages.domindex import DomIndex
-from govcrawl.pages.html import parse_html
 from govcrawl.pages.listing import ListingPage
+from govcrawl.pages.parse import parse_response
 from govcrawl.text import normalize_space
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
@@ -87,7 +87,7 @@ class HanwebListingPage(ListingPage):
 
     @classmethod
     def from_response(cls, response: Any, site_hosts: tuple[str, ...] = ()) -> ListingPage:
-        return cls(response.url, parse_html(response.text), site_hosts, response.text)
+        return cls(response.url, parse_response(response), site_hosts, response.text)
 
     @cached_property
     def datastore(self) -> Datastore | None:
@@ -171,17 +171,10 @@ class HanwebArticlePage(ArticlePage):
 
     @cached_property
     def _platform_body(self) -> Selector | None:
-        marked = self._marked_body
-        marked_body = Selector(root=marked, type="html") if marked is not None else None
-        return self._first(self.body_css) or marked_body
-
-    @cached_property
-    def body_node(self) -> Selector | None:
-        return self._platform_body or self._densest_block()
-
-    @cached_property
-    def used_platform_body(self) -> bool:
-        return self._platform_body is not None
+        declared = self._first(self.body_css)
+        if declared is not None or self._marked_body is None:
+            return declared
+        return Selector(root=self._marked_body, type="html")
 
     @cached_property
     def title(self) -> str | None:

@@ -10,7 +10,6 @@ import re
 from functools import cache
 
 from lxml import etree
-from parsel import Selector
 
 from govcrawl.text import normalize_space
 
@@ -24,40 +23,6 @@ SKIP_TAGS = frozenset(
     "svg canvas video audio map head title meta link".split()
 )
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-
-
-# A closing </html> or </body> before the end of the document: pages stitched from
-# templates carry one after their header; browsers ignore it, libxml2 stops there.
-# Matched on the UTF-8 bytes: a bytes regex is several times faster than one over a
-# str of Chinese text.
-_DOCUMENT_CLOSE = re.compile(rb"</(?:html|body)\s*>", re.I)
-_ELEMENT_START = re.compile(rb"<[a-zA-Z]")
-
-
-def _without_early_close(document: bytes) -> bytes:
-    """`document` minus the `</html>`/`</body>` tags that more elements follow (one pass)."""
-    pieces, position = [], 0
-    for match in _DOCUMENT_CLOSE.finditer(document):
-        if _ELEMENT_START.search(document, match.end()):
-            pieces.append(document[position : match.start()])
-            position = match.end()
-    return b"".join([*pieces, document[position:]]) if pieces else document
-
-
-def parse_html(text: str) -> Selector:
-    """Selector over `text` as a browser would read it (stray early `</html>` ignored).
-
-    Parsed from UTF-8 bytes by lxml's plain HTML parser: elements without `lxml.html`'s
-    per-element class lookup, and without parsel's extra copies of the text.
-    """
-    document = _without_early_close(text.encode("utf-8", "replace"))
-    if b"\x00" in document:
-        document = document.replace(b"\x00", b"")
-    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
-    root = etree.fromstring(document, parser) if document.strip() else None
-    if root is None:
-        root = etree.fromstring(b"<html/>", parser)
-    return Selector(root=root, type="html")
 
 
 _STRING = etree.XPath("string()")
@@ -92,16 +57,6 @@ def css(selector: str) -> etree.XPath:
     return etree.XPath(HTMLTranslator().css_to_xpath(selector, prefix="descendant-or-self::"))
 
 
-def decode_html(html: bytes | str, url: str) -> str:
-    """Text of saved page bytes, decoded as Scrapy would (meta charset, BOM, else UTF-8;
-    GB2312 labels read as GB18030)."""
-    if isinstance(html, str):
-        return html
-    from scrapy.http import HtmlResponse
-
-    return HtmlResponse(url=url, body=html).text
-
-
 def is_hidden(element: etree._Element) -> bool:
     """Hidden in the served HTML (style, `hidden` attribute): a reader never sees it."""
     style = element.get("style")
@@ -110,14 +65,7 @@ def is_hidden(element: etree._Element) -> bool:
     return element.get("hidden") is not None
 
 
-def _tag(element: etree._Element) -> str:
-    tag = element.tag  # lxml's HTML parser lower-cases tag names
-    return tag if isinstance(tag, str) else ""
-
-
-def _visible(element: etree._Element, skip: frozenset[etree._Element]) -> bool:
-    tag = _tag(element)
-    return bool(tag) and tag not in SKIP_TAGS and element not in skip and not is_hidden(element)
+_BREAKS = BLOCK_TAGS | {"br"}
 
 
 def element_lines(
@@ -130,54 +78,57 @@ def element_lines(
     `marks` puts a line of its own where an element starts (the element's text follows
     unless it is skipped), so callers can find text between two landmarks in one walk.
     Iterative (no recursion), so a page of 100,000 nested tags costs time, not a crash.
+    The loop is the hottest code of an extraction: checks are inlined on purpose.
     """
     marks = marks or {}
     lines: list[str] = []
     buffer: list[str] = []
 
     def flush() -> None:
-        line = normalize_space("".join(buffer))
-        if line:
-            lines.append(line)
-        buffer.clear()
+        if buffer:
+            line = normalize_space("".join(buffer))
+            if line:
+                lines.append(line)
+            buffer.clear()
 
-    hidden: set[etree._Element] = set()
     walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
+    next(walker)  # the element's own start: its text opens the first line
+    if element.text:
+        buffer.append(element.text)
+    skipped = None  # the element whose subtree was just skipped: its end breaks no line
     for event, node in walker:
-        if event in ("comment", "pi"):
-            if node.tail:
-                buffer.append(node.tail)
-            continue
-        if node is element:
-            if event == "start" and node.text:
-                buffer.append(node.text)
-            continue
-        tag = _tag(node)
         if event == "start":
+            tag = node.tag
             if node in marks:
                 flush()
                 lines.append(marks[node])
-            if not _visible(node, skip) or tag == "tr":
-                hidden.add(node)
+            if tag in SKIP_TAGS or node in skip or is_hidden(node):
+                skipped = node
                 walker.skip_subtree()
-                if tag == "tr" and _visible(node, skip):
-                    flush()
-                    cells = [
-                        normalize_space("".join(cell.itertext()))
-                        for cell in node
-                        if cell.tag in ("td", "th")
-                    ]
-                    if row := " | ".join(cell for cell in cells if cell):
-                        lines.append(row)
-                continue
-            if tag == "br" or tag in BLOCK_TAGS:
+            elif tag == "tr":
+                skipped = node
+                walker.skip_subtree()
                 flush()
-            if node.text:
-                buffer.append(node.text)
-            continue
-        if node not in hidden and tag in BLOCK_TAGS:
-            flush()
-        if node.tail:
+                cells = [
+                    normalize_space("".join(cell.itertext()))
+                    for cell in node
+                    if cell.tag in ("td", "th")
+                ]
+                if row := " | ".join(cell for cell in cells if cell):
+                    lines.append(row)
+            else:
+                if tag in _BREAKS:
+                    flush()
+                if node.text:
+                    buffer.append(node.text)
+        elif event == "end":
+            if node is element:
+                break
+            if node is not skipped and node.tag in BLOCK_TAGS:
+                flush()
+            if node.tail:
+                buffer.append(node.tail)
+        elif node.tail:  # a comment or processing instruction: only its tail is text
             buffer.append(node.tail)
     flush()
     return lines

@@ -18,7 +18,8 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from govcrawl.pages.createpage import CreatePagePager, parse_create_page_html
-from govcrawl.pages.html import parse_html, text_content
+from govcrawl.pages.html import text_content
+from govcrawl.pages.parse import parse_response
 from govcrawl.text import normalize_space
 
 # A listing date: 2020-04-22, 2020/4/22, 2020年4月22日, or year-less 04-22 / 4.22 with a
@@ -73,7 +74,7 @@ class ListingPage:
 
     @classmethod
     def from_response(cls, response: Any, site_hosts: tuple[str, ...] = ()) -> ListingPage:
-        return cls(response.url, parse_html(response.text), site_hosts)
+        return cls(response.url, parse_response(response), site_hosts)
 
     def _items(self) -> list[Selector]:
         """The main list's items: the platform's, else the largest group of sibling
@@ -149,7 +150,7 @@ class ListingPage:
 
     def next_page(self) -> str | None:
         """URL of the next listing page, or None on the last one."""
-        scope = self._first_pager() or self.selector
+        scope = self._pager_scope
         for anchor in scope.css("a[href]"):
             text = normalize_space("".join(anchor.css("::text").getall()))
             href = anchor.attrib["href"].strip()
@@ -198,7 +199,7 @@ class ListingPage:
     @cached_property
     def _pager_text(self) -> str:
         """Text and scripts of the pager (of the whole page when no pager is declared)."""
-        scope = self._first_pager() or self.selector
+        scope = self._pager_scope
         return " ".join([*scope.xpath(".//text()").getall(), *self._scripts])
 
     def total_pages(self) -> int | None:
@@ -207,6 +208,12 @@ class ListingPage:
             return self.script_pager.count
         match = _PAGE_COUNT.search(self._pager_text)
         return int(next(group for group in match.groups() if group)) if match else None
+
+    @property
+    def _pager_scope(self) -> Selector:
+        """The pager, else the whole page (`is None`: a Selector's truth value serialises it)."""
+        pager = self._first_pager()
+        return pager if pager is not None else self.selector
 
     def _first_pager(self) -> Selector | None:
         for css in self.pager_css:
