@@ -100,7 +100,8 @@ def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dic
     if not title:
         raise Rejected("no_title", url)
     lines = clean_lines((article.get("text") or "").split("\n"))
-    lines = [line for line in lines if fold(line) != fold(title)]
+    folded_title = fold(title)  # a line shorter than the folded title cannot repeat it
+    lines = [line for line in lines if len(line) < len(folded_title) or fold(line) != folded_title]
     if not lines:
         raise Rejected("no_text", url)
     text = "\n".join(lines)

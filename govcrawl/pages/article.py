@@ -179,7 +179,7 @@ class ArticlePage:
                     node.find(".//div") is not None or node.find(".//p") is not None
                 ):
                     continue
-                text = "".join(node.itertext())
+                text = text_content(node)
                 links = "".join(text_content(a) for a in node.iter("a"))
             text = fold(text)
             scores[parent] += (
@@ -235,7 +235,7 @@ class ArticlePage:
         if self.body_node is not None:
             candidates.extend(xpath(_BODY_HEADLINE_CANDIDATES)(self.body_node.root))
         for candidate in candidates:
-            text = fold("".join(candidate.itertext()))
+            text = fold(text_content(candidate))
             fits = _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE and len(text) > best_length
             if fits and text in reference:
                 best, best_length = candidate, len(text)
@@ -307,7 +307,7 @@ class ArticlePage:
         body = self.body_node.root if self.body_node is not None else None
         if body is not None:
             marks[body] = _BODY_MARK
-        lines = element_lines(scope, frozenset([body] if body is not None else []), marks)
+        lines = element_lines(scope, marks=marks, stop_at=body)
         end = lines.index(_BODY_MARK) if _BODY_MARK in lines else len(lines)
         if _HEADLINE_MARK in lines[:end]:
             headline = lines.index(_HEADLINE_MARK)
