@@ -230,6 +230,41 @@ def test_next_page_and_page_count(pager, next_page, total):
     assert (result["next_page"], result["total_pages"]) == (expected, total)
 
 
+COUNTDOWN_PAGER = """<div class="page" id="pag_31"><script>
+  var purl = "../../xwzx/gzdt/index_31";
+  function createUrl(pName) { var uu = purl + "_" + pName + ".html";
+    return "javascript:pageName=" + pName + ";goPub('" + uu + "')"; }
+  function writePaging() { /* 首页 上页 1 2 3 … 下页 = createUrl(pageName - 1) 尾页 */ }
+  var maxPageNum = 0;
+  maxPageNum = {count};
+  if (maxPageNum > 1) { pageName = 0; writePaging(); }
+</script></div><div style="display:none">{files}</div>"""
+
+
+@pytest.mark.parametrize(
+    ("page_file", "count", "next_file"),
+    [
+        ("index.html", 12, "index_31_11.html"),  # the column's first page is file 12
+        ("index_31_11.html", 12, "index_31_10.html"),
+        ("index_31_2.html", 12, "index_31_1.html"),
+        ("index_31_1.html", 12, None),  # file 1 is the last page
+        ("index.html", 1, None),
+    ],
+)
+def test_countdown_pager_numbers_page_files_from_the_last_page_up(page_file, count, next_file):
+    files = "".join(f"<a href='../../xwzx/gzdt/index_31_{n}.html'></a>" for n in range(1, count + 1))
+    items = "".join(f"<li><a href='../../xwzx/gzdt/c{i}/content.html'>第{i}篇文章标题</a><span>[2017-10-1{i}]</span></li>"
+                    for i in range(3))
+    html = f"<html><body><div id=comp_31><ul>{items}</ul></div>{COUNTDOWN_PAGER}</body></html>"
+    html = html.replace("{count}", str(count)).replace("{files}", files)
+    url = f"http://www.example.gov.cn/xwzx/gzdt/{page_file}"
+    result = extract_listing(html.encode(), url)
+    expected = f"http://www.example.gov.cn/xwzx/gzdt/{next_file}" if next_file else None
+    assert (result["next_page"], result["total_pages"]) == (expected, count)
+    assert [link["url"] for link in result["article_links"]] == [
+        f"http://www.example.gov.cn/xwzx/gzdt/c{i}/content.html" for i in range(3)]
+
+
 def test_listing_page_object_keeps_site_hosts_apart():
     html = "<ul><li><a href='http://other.gov.cn/a.html'>外站的一篇文章</a><span>2020-04-22</span></li></ul>"
     from parsel import Selector

@@ -3,7 +3,8 @@
 The main list is the group of sibling items (`li`, `tr`, `dd`) whose links carry a date;
 menus, sidebars and hot lists rarely do, and lose to the longest such group. A platform
 declares its list and pager selectors where it has them; script-only pagination
-(`createPageHTML(n, cur, "index", "html")`) is read from the page's scripts.
+(`createPageHTML(n, cur, "index", "html")`, count-down page files, `'index_' + i + '.html'`)
+is read from the page's scripts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from govcrawl.pages.countdown import CountdownPager, parse_countdown_pager
 from govcrawl.pages.createpage import CreatePagePager, parse_create_page_html
 from govcrawl.pages.html import text_content
 from govcrawl.pages.parse import parse_response
@@ -148,6 +150,11 @@ class ListingPage:
         """The `createPageHTML(…)` call of the page's scripts, if any."""
         return parse_create_page_html(self._scripts)
 
+    @cached_property
+    def countdown_pager(self) -> CountdownPager | None:
+        """A pager whose page files count down from the last page (`index_958_198.html`)."""
+        return parse_countdown_pager(self._scripts)
+
     def next_page(self) -> str | None:
         """URL of the next listing page, or None on the last one."""
         scope = self._pager_scope
@@ -164,6 +171,8 @@ class ListingPage:
             if following >= self.script_pager.count:
                 return None
             return urljoin(self.url, self.script_pager.file_name(following))
+        if self.countdown_pager:
+            return self.countdown_pager.next_page(self.url)
         return self._scripted_next_page()
 
     def _scripted_next_page(self) -> str | None:
@@ -206,6 +215,8 @@ class ListingPage:
         """Number of pages of the column, when the page says."""
         if self.script_pager:
             return self.script_pager.count
+        if self.countdown_pager:
+            return self.countdown_pager.count
         match = _PAGE_COUNT.search(self._pager_text)
         return int(next(group for group in match.groups() if group)) if match else None
 
