@@ -18,6 +18,7 @@ only counted where the truth has one; link precision/recall compare the sets of 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import os
@@ -151,15 +152,22 @@ def timed(calls: dict[str, Callable[[], Any]], reps: int) -> dict[str, tuple[Any
     """Each call's result (or the exception it raised) and median ms of `reps` warm runs.
 
     The calls take turns within each repetition, so that load from other processes on the
-    machine falls on every extractor alike and the speed ratio stays fair.
+    machine falls on every extractor alike and the speed ratio stays fair. The cyclic garbage
+    collector is paused while a call is timed (as `timeit` does): otherwise a collection
+    of what one extractor left behind is charged to whichever call happens to trigger it.
     """
     results = {name: _call(call) for name, call in calls.items()}  # warm-up
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(reps):
         for name, call in calls.items():
-            start = time.perf_counter()
-            _call(call)
-            times[name].append((time.perf_counter() - start) * 1000)
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                _call(call)
+                times[name].append((time.perf_counter() - start) * 1000)
+            finally:
+                gc.enable()
     return {name: (results[name], statistics.median(times[name])) for name in calls}
 
 
@@ -401,6 +409,7 @@ def environment(argv: list[str], reps: int) -> list[str]:
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- versions: {versions}",
         f"- timing: median of {reps} warm runs per page after one warm-up, same process, "
+        "garbage collector paused while a call is timed, "
         "extractors taking turns within each run",
     ]
 
@@ -466,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="page names or prefixes")
     parser.add_argument("--json", type=Path, metavar="PATH", help="dump per-page results")
-    parser.add_argument("--reps", type=int, default=7, help="timed runs per page (≥ 5)")
+    parser.add_argument("--reps", type=int, default=15, help="timed runs per page (≥ 5)")
     args = parser.parse_args(argv)
     if args.reps < 5:
         parser.error("--reps must be at least 5")

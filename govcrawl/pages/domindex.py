@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
 from lxml import etree
 
@@ -44,6 +45,7 @@ class _Compound:
         return all(name in tokens for name in self.classes)
 
 
+@cache
 def _parse(selector: str) -> tuple[list[_Compound], list[str]] | None:
     """Compounds and the combinators between them (" " or ">") of a selector made only of
     tags, ids, classes and those combinators; None for any other selector."""
