@@ -20,13 +20,12 @@ import argparse
 import contextlib
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from generate_portal import PORTAL, article_page, article_url
-from perfkit import CORPUS, median, percentile, provenance, write_section
+from perfkit import CORPUS, median, percentile, provenance, time_call, write_section
 
 from govcrawl.extract import extract_article
 from govcrawl.pages.article import ArticlePage
@@ -90,15 +89,15 @@ EXTRACTORS: dict[str, Callable[[str, bytes, type[ArticlePage]], Any]] = {
 
 
 def time_page(extractor: Callable[..., Any], page: Page, repeat: int) -> float:
-    """Median ms of `repeat` calls after one warm-up; a refusal (`Rejected`) still counts."""
-    timings = []
-    for attempt in range(repeat + 1):
-        start = time.perf_counter()
+    """Median ms of `repeat` calls after one warm-up (garbage collector paused while timed);
+    a refusal (`Rejected`) still counts."""
+
+    def call() -> None:
         with contextlib.suppress(Rejected):
             extractor(*page)
-        if attempt:
-            timings.append((time.perf_counter() - start) * 1000)
-    return median(timings)
+
+    call()
+    return median([time_call(call) for _ in range(repeat)])
 
 
 def measure(pages: list[Page], repeat: int) -> dict[str, list[float]]:

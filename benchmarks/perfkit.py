@@ -8,6 +8,7 @@ benchmarks (and the quality benchmark's section) can share the file.
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import platform
 import re
@@ -16,8 +17,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
@@ -25,6 +29,19 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 PERF_BEGIN, PERF_END = "<!-- perf:begin -->", "<!-- perf:end -->"
 # Order of the scripts' sections inside the perf block.
 SECTIONS = ("throughput", "extraction", "seenstore", "memory", "startup", "notes")
+
+
+def time_call(call: Callable[[], Any]) -> float:
+    """Milliseconds `call()` takes with the cyclic garbage collector paused (as `timeit`
+    does), so a collection of garbage other code left behind is not charged to it."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        call()
+        return (time.perf_counter() - start) * 1000
+    finally:
+        gc.enable()
 
 
 def median(values: list[float]) -> float:

@@ -18,7 +18,6 @@ only counted where the truth has one; link precision/recall compare the sets of 
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib.util
 import json
 import os
@@ -26,7 +25,6 @@ import platform
 import re
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +33,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urljoin
+
+if __package__:  # imported as benchmarks.quality (the tests)
+    from benchmarks.perfkit import time_call
+else:  # run as a script: benchmarks/ is the import root
+    from perfkit import time_call
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -153,21 +156,14 @@ def timed(calls: dict[str, Callable[[], Any]], reps: int) -> dict[str, tuple[Any
 
     The calls take turns within each repetition, so that load from other processes on the
     machine falls on every extractor alike and the speed ratio stays fair. The cyclic garbage
-    collector is paused while a call is timed (as `timeit` does): otherwise a collection
+    collector is paused while a call is timed (`perfkit.time_call`): otherwise a collection
     of what one extractor left behind is charged to whichever call happens to trigger it.
     """
     results = {name: _call(call) for name, call in calls.items()}  # warm-up
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(reps):
         for name, call in calls.items():
-            gc.collect()
-            gc.disable()
-            try:
-                start = time.perf_counter()
-                _call(call)
-                times[name].append((time.perf_counter() - start) * 1000)
-            finally:
-                gc.enable()
+            times[name].append(time_call(lambda call=call: _call(call)))
     return {name: (results[name], statistics.median(times[name])) for name in calls}
 
 
