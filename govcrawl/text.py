@@ -6,7 +6,7 @@ import re
 
 # Zero-width characters and BOMs count as whitespace here; str.split() knows the rest
 # (full-width space U+3000, nbsp …). Replaced only when present: str.translate is slow on
-# Chinese text, a substring test is not.
+# Chinese text, a substring test is not (nor is it slower than one regex search).
 _ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\ufeff")
 
 
@@ -50,7 +50,10 @@ def fold(text: str) -> str:
 
 def is_boilerplate(line: str) -> bool:
     """True for a widget, navigation or footer line that is not part of an article."""
-    if len(line) - sum(map(line.count, _SPACES)) > _MAX_BOILERPLATE_LEN:  # prose: cheap no
+    # Prose is a cheap no: a long line without whitespace, or too many non-space characters.
+    if len(line) > _MAX_BOILERPLATE_LEN and len(line.split()) == 1:
+        return False
+    if len(line) - sum(map(line.count, _SPACES)) > _MAX_BOILERPLATE_LEN:
         return False
     line = normalize_space(line)
     return len(line) <= _MAX_BOILERPLATE_LEN and bool(_BOILERPLATE.match(line))

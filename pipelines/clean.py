@@ -92,6 +92,16 @@ def _clean_document(document: dict[str, Any] | None) -> dict[str, str | None] | 
     return cleaned if any(cleaned.values()) else None
 
 
+def _repeats(line: str, folded_title: str) -> bool:
+    """Whether a normalised line is the title again. Cheap tests first: it must start like
+    the title and, single spaces apart, be about as long."""
+    return (
+        line[:1] == folded_title[:1]
+        and len(folded_title) <= len(line) <= 2 * len(folded_title)
+        and fold(line) == folded_title
+    )
+
+
 def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dict[str, Any]:
     """A complete record from an extracted article; raises `Rejected` when it cannot be one."""
     url = article.get("url") or ""
@@ -100,8 +110,8 @@ def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dic
     if not title:
         raise Rejected("no_title", url)
     lines = clean_lines((article.get("text") or "").split("\n"))
-    folded_title = fold(title)  # a line shorter than the folded title cannot repeat it
-    lines = [line for line in lines if len(line) < len(folded_title) or fold(line) != folded_title]
+    folded_title = fold(title)
+    lines = [line for line in lines if not _repeats(line, folded_title)]
     if not lines:
         raise Rejected("no_text", url)
     text = "\n".join(lines)
