@@ -10,10 +10,11 @@ each crawl runs in its own subprocess, in rotating order, `--runs` times:
 - `trafilatura`: the same crawl calling `trafilatura.extract` on each article page;
 - `bare`: the same crawl extracting nothing (what Scrapy itself costs).
 
-All four share the download settings (16 concurrent requests, no delay, robots.txt obeyed)
-and the route (our replay proxy middleware → nginx). Measured inside each child: wall time and
-process CPU (getrusage) from spider_opened to spider_closed, article pages received, records
-written, peak RSS. Reported: medians over runs; ratios per run, then their median.
+All four share the download settings (16 concurrent requests, no delay, robots.txt obeyed,
+govcrawl's CONCURRENT_ITEMS = 8) and the route (our replay proxy middleware → nginx).
+Measured inside each child: wall time and process CPU (getrusage) from spider_opened to
+spider_closed, article pages received, records written, peak RSS. Reported: medians over
+runs; ratios per run, then their median.
 
     python benchmarks/throughput.py --runs 3 --max-pages 100
 """
@@ -47,6 +48,7 @@ COMMON_SETTINGS: dict[str, Any] = {
     "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "CONCURRENT_ITEMS": 8,  # govcrawl's setting, given to every crawl alike
     "ROBOTSTXT_OBEY": True,
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "INFO",
@@ -250,7 +252,7 @@ def _report(results: list[list[dict[str, Any]]], args: argparse.Namespace, serve
         f"- Site: generated 新兴县 portal (gd-jyh template), {args.max_pages} listing pages "
         f"× 20 = {'/'.join(map(str, sorted(pages)))} article pages of 30–55 KB per crawl; "
         f"served by {server} on 127.0.0.1 through `GOVCRAWL_REPLAY_PROXY`; "
-        f"16 concurrent requests, no delay, robots.txt obeyed",
+        "16 concurrent requests, 8 concurrent items per response, no delay, robots.txt obeyed",
         f"- {len(results)} runs, modes in rotating order, each crawl in its own subprocess; "
         "CPU and wall from spider_opened to spider_closed; peak RSS of the whole process",
         "",
