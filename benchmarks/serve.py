@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -147,8 +148,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--portal", default=PORTAL)
     parser.add_argument("--replay", action="store_true", help="use ReplayServer, not nginx")
     args = parser.parse_args(argv)
+    # `kill` stops it as Ctrl-C does: through the `finally` that stops nginx (the default
+    # SIGTERM action would leave nginx running, orphaned).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with serve(args.root, args.portal, prefer_nginx=not args.replay) as url:
-        print(f"serving {args.root} as a proxy at {url} (Ctrl-C stops)", flush=True)
+        print(f"serving {args.root} as a proxy at {url} (Ctrl-C or kill stops)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             while True:
                 time.sleep(3600)
