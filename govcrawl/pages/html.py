@@ -89,10 +89,12 @@ def element_lines(
 
     def flush() -> None:
         if buffer:
-            line = normalize_space("".join(buffer))
-            if line:
-                lines.append(line)
+            text = "".join(buffer)
             buffer.clear()
+            if not text.isspace():  # most flushes hold only the newlines between tags
+                line = normalize_space(text)
+                if line:
+                    lines.append(line)
 
     walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
     next(walker)  # the element's own start: its text opens the first line
