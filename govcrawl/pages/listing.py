@@ -20,7 +20,8 @@ from parsel import Selector
 
 from govcrawl.pages.countdown import CountdownPager, parse_countdown_pager
 from govcrawl.pages.createpage import CreatePagePager, parse_create_page_html
-from govcrawl.pages.html import text_content
+from govcrawl.pages.domindex import DomIndex
+from govcrawl.pages.html import text_content, xpath
 from govcrawl.pages.parse import parse_response
 from govcrawl.text import normalize_space
 
@@ -78,16 +79,20 @@ class ListingPage:
     def from_response(cls, response: Any, site_hosts: tuple[str, ...] = ()) -> ListingPage:
         return cls(response.url, parse_response(response), site_hosts)
 
+    @cached_property
+    def index(self) -> DomIndex:
+        """Ids, classes and tags of the page, for the declared item and pager selectors."""
+        return DomIndex(self.selector.root)
+
     def _items(self) -> list[Selector]:
         """The main list's items: the platform's, else the largest group of sibling
         elements that each hold a link and a date outside it (li, tr, div, dd …)."""
         for css in self.item_css:
-            items = self.selector.css(css)
+            items = self.index.select(css)
             if items:
-                return list(items)
+                return [Selector(root=item, type="html") for item in items]
         groups: dict[tuple[Any, str], list[Any]] = defaultdict(list)
-        for anchor in self.selector.xpath("//body//a[@href]"):
-            link = anchor.root
+        for link in xpath("//body//a[@href]")(self.selector.root):
             if len(normalize_space(text_content(link) or link.get("title") or "")) < 4:
                 continue
             link_text = text_content(link)
@@ -227,8 +232,5 @@ class ListingPage:
         return pager if pager is not None else self.selector
 
     def _first_pager(self) -> Selector | None:
-        for css in self.pager_css:
-            found = self.selector.css(css)
-            if found:
-                return found[0]
-        return None
+        found = self.index.first(self.pager_css)
+        return Selector(root=found, type="html") if found is not None else None
