@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -53,7 +53,8 @@ def schema_errors(record: dict[str, Any]) -> list[str]:
     return []
 
 
-def url_hash(url: str) -> str:
+@lru_cache(maxsize=1024)  # the seen-store middleware hashes a request's URL, then clean
+def url_hash(url: str) -> str:  # hashes the same URL again; canonicalize_url is the cost
     """SHA-1 hex of the canonical URL: query order and fragments do not make a new article."""
     return hashlib.sha1(canonicalize_url(url).encode("utf-8")).hexdigest()
 
