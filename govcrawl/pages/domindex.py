@@ -128,7 +128,8 @@ class DomIndex:
 
     def select(self, selector: str, scope: etree._Element | None = None) -> list[etree._Element]:
         """Elements matching a CSS `selector` in document order, within `scope` (itself
-        included) when given."""
+        included) when given. As with the DOM's `querySelectorAll`, the ancestors a chain
+        names (`A` in `A B`) may lie outside `scope`; only the matched element must not."""
         parsed = _parse(selector)
         if parsed is None:
             return css(selector)(scope if scope is not None else self.root)
