@@ -63,6 +63,11 @@ def test_select_within_scope_and_first():
     assert [node.tag for node in index.select("p", body)] == ["p", "p"]
     assert index.select(".news-list", body) == []
     assert index.select("#zoomcon", body) == [body]  # the scope itself is included
+    # as in querySelectorAll, a chain's ancestors may lie outside the scope, for every kind
+    # of selector alike (index lookups and the XPath fallback)
+    ucap = index.select("ucapcontent")[0]
+    assert index.select("#zoomcon p", ucap) == index.select("#zoomcon p:not(.none)", ucap)
+    assert len(index.select("#zoomcon p", ucap)) == 2
     assert index.first([".missing", "ul.news-list > li", "h1"]).tag == "li"
     assert index.first([".missing", "#missing p"]) is None
 

@@ -132,13 +132,15 @@ class DomIndex:
         names (`A` in `A B`) may lie outside `scope`; only the matched element must not."""
         parsed = _parse(selector)
         if parsed is None:
-            return css(selector)(scope if scope is not None else self.root)
-        compounds, combinators = parsed
-        found = [
-            element
-            for element in self._candidates(compounds[-1])
-            if compounds[-1].matches(element) and _has_context(element, compounds[:-1], combinators)
-        ]
+            found = css(selector)(self.root)
+        else:
+            compounds, combinators = parsed
+            found = [
+                element
+                for element in self._candidates(compounds[-1])
+                if compounds[-1].matches(element)
+                and _has_context(element, compounds[:-1], combinators)
+            ]
         return found if scope is None else self.within(found, scope)
 
     def first(self, selectors: Iterable[str]) -> etree._Element | None:
