@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from govcrawl.pages.article import ATTACHMENT_EXTENSIONS, ArticlePage
@@ -140,14 +141,23 @@ class HanwebListingPage(ListingPage):
         return -(-total // per_page)
 
 
-_MARKER = "//comment()[contains(., '$[{}]>begin')]"
-_BODY_MARKER = "$[信息内容]>begin"
+_MARKER = "$[{}]>begin"
 
 
-def _marker_text(selector: Selector, field: str) -> str | None:
+def _marker(index: DomIndex, field: str) -> etree._Element | None:
+    """The page's first JCMS `<!--<$[field]>begin-->` comment (read from the index)."""
+    marker = _MARKER.format(field)
+    return next((c for c in index.comments if marker in (c.text or "")), None)
+
+
+def _marker_text(index: DomIndex, field: str) -> str | None:
     """The text between a JCMS `<!--<$[field]>begin-->` marker and its end marker."""
-    text = selector.xpath(f"{_MARKER.format(field)}/following-sibling::text()[1]").get()
-    return normalize_space(text or "") or None
+    comment = _marker(index, field)
+    if comment is None:
+        return None
+    # (a compiled XPath refuses a comment as context; the element method takes it)
+    texts = comment.xpath("following-sibling::text()[1]", smart_strings=False)
+    return normalize_space(texts[0] if texts else "") or None
 
 
 class HanwebArticlePage(ArticlePage):
@@ -159,15 +169,16 @@ class HanwebArticlePage(ArticlePage):
 
     def __init__(self, url: str, selector: Selector, index: DomIndex | None = None) -> None:
         # The base page strips comments, the markers among them: read them first.
-        self._marked = {field: _marker_text(selector, field) for field in ("标题", "信息来源")}
-        content = selector.xpath(f"{_MARKER.format('信息内容')}/..")
-        self._marked_body = content[0].root if content else None
+        index = index if index is not None else DomIndex(selector.root)
+        self._marked = {field: _marker_text(index, field) for field in ("标题", "信息来源")}
+        body_marker = _marker(index, "信息内容")
+        self._marked_body = body_marker.getparent() if body_marker is not None else None
         super().__init__(url, selector, index)
 
     @classmethod
     def shows_template(cls, index: DomIndex) -> bool:
         """A JCMS article marks its body with a `<!--<$[信息内容]>begin-->` comment."""
-        return any(_BODY_MARKER in (comment.text or "") for comment in index.comments)
+        return _marker(index, "信息内容") is not None
 
     @cached_property
     def _platform_body(self) -> Selector | None:
