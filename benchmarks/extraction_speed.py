@@ -5,9 +5,9 @@ article in each page's .json) and `--generated` pages of the generated gd-jyh po
 extractor gets the same bytes in the same process, after one warm-up call per page; a page's
 figure is the median of `--repeat` calls; reported are the median and p90 over pages.
 
-- `govcrawl`: `govcrawl.extract.extract_article` on the corpus (what `govcrawl extract` and the
-  quality benchmark run: page object + clean); on generated pages the crawl's own path, the
-  gd-jyh page object + `clean_article` (the generated host is no registered portal);
+- `govcrawl`: `govcrawl.extraction.saved.extract_article` on the corpus (what `govcrawl extract`
+  and the quality benchmark run: page object + clean); on generated pages the crawl's own
+  path, the gd_jyh page object + `clean_article` (the generated host is no registered portal);
 - `page object`: the same page class's `fields()` alone, from bytes (decoding included);
 - `trafilatura`: `trafilatura.extract(html)`; `GNE`: `GeneralNewsExtractor().extract(html)`.
 
@@ -27,9 +27,9 @@ from typing import Any
 from generate_portal import PORTAL, article_page, article_url
 from perfkit import CORPUS, median, percentile, provenance, time_call, write_section
 
-from govcrawl.extract import extract_article
-from govcrawl.pages.article import ArticlePage
-from govcrawl.pages.gd_jyh import GdJyhArticlePage
+from govcrawl.extraction.article import ArticlePage
+from govcrawl.extraction.saved import extract_article
+from govcrawl.platforms.gd_jyh.pages import GdJyhArticlePage
 from pipelines import Rejected
 from pipelines.clean import clean_article
 

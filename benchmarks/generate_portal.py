@@ -1,6 +1,7 @@
 """Generate a large recorded portal on the Guangdong 集约化 template, for the crawl benchmarks.
 
-The pages follow the structure of our replica `tests/fixtures/gd_zijin/pages/www.zijin.gov.cn/`
+The pages follow the structure of our replica
+`govcrawl/replay/replicas/gd_zijin/pages/www.zijin.gov.cn/`
 (national meta block, top bar, nav, breadcrumb `.position`, list `ul.news-list > li` with
 `@title` and a date, pager `#pagination` with 首页/上一页/numbers/下一页/尾页/共N页 and
 `var pageCount`, headline `#ScDetailTitle`, info line `.desc`, body `#zoomcon`, tools, share

@@ -168,7 +168,7 @@ def timed(calls: dict[str, Callable[[], Any]], reps: int) -> dict[str, tuple[Any
 
 
 def _ours(page: Page) -> Callable[[], Any]:
-    from govcrawl.extract import extract_article, extract_listing
+    from govcrawl.extraction.saved import extract_article, extract_listing
 
     if page.kind == "listing":
         return lambda: extract_listing(page.html, page.url)

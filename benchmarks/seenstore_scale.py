@@ -8,7 +8,7 @@ Each size runs in its own subprocess (so RSS is the store's process alone) on a 
    transaction, exactly as `DedupePipeline.remember` does for each record;
 3. time 100,000 lookups `hash in store` that hit and 100,000 that miss (median, p90);
 4. RSS: the store's own (process RSS after the run minus RSS before the store was opened:
-   interpreter, imports — `govcrawl.seenstore` imports Scrapy — and the key lists) and the
+   interpreter, imports — `govcrawl.stores.seen` imports Scrapy — and the key lists) and the
    process's; bytes on disk per URL after `close()`
    (WAL checkpointed), and after `VACUUM` with `--vacuum`.
 
@@ -35,7 +35,7 @@ from typing import Any
 
 from perfkit import ROOT, median, percentile, provenance, write_section
 
-from govcrawl.seenstore import SQLiteSeenStore
+from govcrawl.stores.seen import SQLiteSeenStore
 
 BATCH = 10_000
 BUILD_CACHE_KB = 262_144

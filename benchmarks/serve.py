@@ -3,7 +3,7 @@
 nginx is preferred, so that the server is not what we measure: one foreground nginx process
 (`master_process off`, so it keeps the current user and never forks a daemon) with a config
 written to a temporary folder, listening on 127.0.0.1 only, serving `<root>/<portal>/pages/$host`
-as a plain docroot. Without nginx, `govcrawl.replay.ReplayServer` serves the same files.
+as a plain docroot. Without nginx, `govcrawl.replay.server.ReplayServer` serves the same files.
 
 Crawls reach either server through our replay proxy middleware (`GOVCRAWL_REPLAY_PROXY`):
 Scrapy then sends plain-http requests in absolute form (`GET http://www.xinxing.gov.cn/… `),
@@ -111,7 +111,7 @@ def nginx(root: Path, portal: str, port: int | None = None) -> Iterator[str]:
 @contextlib.contextmanager
 def replay(root: Path) -> Iterator[str]:
     """The fallback: our threaded replay server over the same layout."""
-    from govcrawl.replay import ReplayServer
+    from govcrawl.replay.server import ReplayServer
 
     with ReplayServer([root]) as server:
         yield server.proxy_url

@@ -18,7 +18,8 @@ import time
 
 from perfkit import ROOT, median, provenance, write_section
 
-PAGE = ROOT / "tests/fixtures/gd_zijin/pages/www.zijin.gov.cn/xw/zwdt/content/post_689377.html"
+PAGE = ROOT / "govcrawl/replay/replicas/gd_zijin/pages/www.zijin.gov.cn/xw/zwdt/content"
+PAGE = PAGE / "post_689377.html"
 PAGE_URL = "http://www.zijin.gov.cn/xw/zwdt/content/post_689377.html"
 
 

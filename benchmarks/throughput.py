@@ -39,8 +39,9 @@ from generate_portal import CHANNEL, HOST, LISTING_URL, PORTAL, generate
 from perfkit import ROOT, median, provenance, write_section
 from serve import serve, server_name
 
-from govcrawl.region import Region
-from govcrawl.spiders.platforms.gd_jyh import GdJyhSpider
+from govcrawl.registry.divisions import region_for_code
+from govcrawl.registry.portals import Column, Portal
+from govcrawl.registry.spiderloader import spider_class
 
 MODES = ("full", "minimal", "trafilatura", "bare")
 DEFAULT_SITE = Path("/tmp/govcrawl-bench/site")
@@ -59,14 +60,16 @@ COMMON_SETTINGS: dict[str, Any] = {
 }
 
 
-class BenchXinxingSpider(GdJyhSpider):
-    """新兴县's news column on the generated portal (facts: see generate_portal.py)."""
-
-    name = PORTAL
-    chinese_name = "新兴县人民政府"
-    region = Region("445321", "广东省", "云浮市", "新兴县")
-    allowed_domains: ClassVar[list[str]] = [HOST]
-    channels: ClassVar[dict[str, str]] = {CHANNEL: LISTING_URL}
+# 新兴县's news column on the generated portal (facts: see generate_portal.py).
+BenchXinxingSpider = spider_class(
+    Portal(
+        name=PORTAL,
+        region=region_for_code("445321"),
+        domains=(HOST,),
+        platform="gd_jyh",
+        columns=(Column(CHANNEL, LISTING_URL, "gd_jyh"),),
+    )
+)
 
 
 class FollowSpider(scrapy.Spider):
@@ -142,7 +145,8 @@ def run_child(
         spider_cls: type[scrapy.Spider] = BenchXinxingSpider
     else:
         settings = Settings()
-        settings.set("DOWNLOADER_MIDDLEWARES", {"govcrawl.replay.ReplayProxyMiddleware": 740})
+        proxy = "govcrawl.replay.server.ReplayProxyMiddleware"
+        settings.set("DOWNLOADER_MIDDLEWARES", {proxy: 740})
         if mode != "bare":
             feeds = {str(out / f"{mode}.jsonl"): {"format": "jsonlines", "encoding": "utf-8"}}
             settings.set("FEEDS", feeds)

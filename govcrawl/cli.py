@@ -1,4 +1,4 @@
-"""`govcrawl`: list portals, crawl them (live or from the recorded replicas), extract pages.
+"""`govcrawl`: list portals, crawl them (live or from the bundled replicas), extract pages.
 
 Errors a user can cause (unknown portal, bad argument, unreadable file, no network) end
 with one `error: …` line and a non-zero exit, never a traceback.
@@ -11,9 +11,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-DEFAULT_REPLAY_ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+from govcrawl.replay import REPLICAS
+
+if TYPE_CHECKING:
+    from govcrawl.registry.portals import Portal
+
+DEFAULT_REPLAY_ROOT = REPLICAS
 EXIT_USAGE, EXIT_FAILED = 2, 1
 
 
@@ -32,49 +37,76 @@ def _settings():  # -> scrapy.settings.Settings
     return get_project_settings()
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from govcrawl.portals import portal_rows
+def _selectors(args: argparse.Namespace) -> dict[str, str | None]:
+    return {
+        "province": args.province,
+        "region": args.region,
+        "platform": args.platform,
+        "status": args.status,
+    }
 
-    rows = portal_rows()
+
+def selected_portals(args: argparse.Namespace, *, require: bool) -> list[Portal]:
+    """The portals named on the command line, or chosen by `--all` and the selectors.
+
+    With `require`, naming nothing is an error (a crawl must say what it crawls); a
+    selection that matches no portal is always one.
+    """
+    from govcrawl.registry.portals import select
+
+    chosen = {key: value for key, value in _selectors(args).items() if value}
+    if require and not (args.portals or args.all or chosen):
+        raise CliError(
+            "name portals, or select them (--all, --province, --region, --platform, --status), "
+            "or give a column --url (see `govcrawl list`)"
+        )
+    if args.portals and args.all:
+        raise CliError("name portals or give --all, not both")
+    try:
+        portals = select(args.portals, **chosen)
+    except KeyError as unknown:
+        raise CliError(f"unknown portal {unknown.args[0]} (see `govcrawl list`)") from None
+    if not portals:
+        raise CliError("no portal matches the selection (see `govcrawl list`)")
+    return portals
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    portals = selected_portals(args, require=False)
     if args.json:
+        rows = [portal.as_dict() for portal in portals]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    for row in rows:
-        region = row["region"]
-        place = "".join(
-            p for p in (region["province"], region["prefecture"], region["county"]) if p
-        )
-        channels = "、".join(row["channels"])
+    for portal in portals:
+        region = portal.region
+        assert region is not None  # every registry row has one; only auto mode may not
+        place = "".join(p for p in (region.province, region.prefecture, region.county) if p)
+        columns = "、".join(column.label for column in portal.columns[:3])
+        more = f" (+{len(portal.columns) - 3})" if len(portal.columns) > 3 else ""
         print(
-            f"{row['name']:<16} {row['chinese_name']:<12} {region['code']}  {place:<18} "
-            f"{row['platform']:<8} {channels}"
+            f"{portal.name:<20} {region.code}  {place:<20} {portal.platform:<8} "
+            f"{portal.status:<8} {columns}{more}"
         )
+    print(f"{len(portals)} portals", file=sys.stderr)
     return 0
 
 
-def _check_crawl_arguments(args: argparse.Namespace, known: dict[str, type]) -> list[str]:
-    from govcrawl.spiders.auto import check_column_url
+def _check_crawl_arguments(args: argparse.Namespace) -> list[str]:
+    from govcrawl.spiders.auto import auto_portal
     from govcrawl.spiders.base import parse_max_pages, parse_since
 
-    if args.url:
-        if args.all or args.portals:
-            raise CliError("--url crawls one column in auto mode: name no portal and no --all")
-        names = ["auto"]
-    elif args.all == bool(args.portals):
-        raise CliError("name portals to crawl, or --all, or a column --url (see `govcrawl list`)")
-    else:
-        names = list(known) if args.all else args.portals
-    unknown = [name for name in names if name not in known and name != "auto"]
-    if unknown:
-        raise CliError(f"unknown portal {', '.join(unknown)} (see `govcrawl list`)")
     try:
         parse_since(args.since)
         parse_max_pages(args.max_pages)
         if args.url:
-            check_column_url(args.url)
+            auto_portal(args.url, args.platform, args.region_code)
     except ValueError as error:
         raise CliError(str(error)) from None
-    return names
+    if args.url:
+        if args.all or args.portals or any(_selectors(args).values()):
+            raise CliError("--url crawls one column in auto mode: name or select no portal")
+        return ["auto"]
+    return [portal.name for portal in selected_portals(args, require=True)]
 
 
 def _summarize(name: str, stats: dict[str, Any]) -> str | None:
@@ -100,10 +132,8 @@ def _summarize(name: str, stats: dict[str, Any]) -> str | None:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    names = _check_crawl_arguments(args)
     settings = _settings()
-    from govcrawl.portals import portal_classes
-
-    names = _check_crawl_arguments(args, portal_classes())
     from scrapy.crawler import CrawlerProcess
 
     from pipelines.jsonl import new_run_id
@@ -119,7 +149,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         settings.set(name, value, priority="cmdline")
     server = None
     if args.replay:
-        from govcrawl.replay import ReplayServer
+        from govcrawl.replay.server import ReplayServer
 
         root = Path(args.replay_root)
         if not root.is_dir():
@@ -138,7 +168,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         for name in names:
             crawler = process.create_crawler(name)
             crawlers.append(crawler)
-            auto = {"url": args.url} if args.url else {}
+            auto = (
+                {"url": args.url, "platform": args.platform, "region": args.region_code}
+                if args.url
+                else {}
+            )
             process.crawl(crawler, max_pages=args.max_pages, since=args.since, **auto)
         process.start()
     finally:
@@ -147,7 +181,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     failures = [
         line
         for crawler in crawlers
-        if (line := _summarize(crawler.spider.name, crawler.stats.get_stats()))
+        if (line := _summarize(crawler.spidercls.name, crawler.stats.get_stats()))
     ]
     for line in failures:
         print(f"error: {line}", file=sys.stderr)
@@ -164,7 +198,7 @@ def _read_page(path: str) -> bytes:
 def cmd_extract(args: argparse.Namespace) -> int:
     if args.url and len(args.files) > 1:
         raise CliError("--url names one page's address: give a single FILE with it")
-    from govcrawl.extract import extract_article, extract_listing
+    from govcrawl.extraction.saved import extract_article, extract_listing
     from govcrawl.record import schema_errors
     from pipelines import Rejected
 
@@ -191,7 +225,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    from govcrawl.detect import detect_platform
+    from govcrawl.platforms.detect import detect_platform
 
     target = args.target
     if "://" in target and not target.startswith("file://"):
@@ -212,32 +246,11 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_new(args: argparse.Namespace) -> int:
-    from govcrawl.scaffold import PROJECT_ROOT, new_portal
-
-    try:
-        made = new_portal(
-            args.name,
-            args.url,
-            region_code=args.region,
-            platform=args.platform,
-            channel=args.channel,
-            root=Path(args.root) if args.root else PROJECT_ROOT,
-        )
-    except (ValueError, FileExistsError) as error:
-        raise CliError(str(error)) from None
-    print(f"{args.name}: platform {made.platform}; wrote")
-    for path in made.files:
-        print(f"  {path}")
-    print(f"  {made.fixture / 'pages'}/ (empty: record pages here, see README.md)")
-    return 0
-
-
 def cmd_check(args: argparse.Namespace) -> int:
-    from govcrawl.check import check_portal, format_report
-    from govcrawl.portals import portal_classes
+    from govcrawl.maintain.check import check_portal, format_report
+    from govcrawl.registry.portals import registry
 
-    if args.portal not in portal_classes():
+    if args.portal not in registry():
         raise CliError(f"unknown portal {args.portal} (see `govcrawl list`)")
     root = Path(args.replay_root)
     if not (root / args.portal).is_dir():
@@ -247,11 +260,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.problems else 0
 
 
+def _add_selectors(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--all", action="store_true", help="every portal of the registry")
+    parser.add_argument("--province", help="portals of a province (云南省, or 云南)")
+    parser.add_argument("--region", help="portals whose region code starts so (53, 5326 …)")
+    parser.add_argument("--platform", help="portals with a column on this platform (or auto)")
+    parser.add_argument("--status", choices=["tested", "declared"], help="registry status")
+
+
 def _add_replay_root(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--replay-root",
         default=str(DEFAULT_REPLAY_ROOT),
-        help="directory of recorded portals (default: tests/fixtures)",
+        help="directory of replicas, one folder per portal (default: the bundled replicas)",
     )
 
 
@@ -259,17 +280,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govcrawl", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    listing = commands.add_parser("list", help="portals with region, platform and channels")
+    listing = commands.add_parser("list", help="portals with region, platform and columns")
+    listing.add_argument("portals", nargs="*", metavar="PORTAL")
+    _add_selectors(listing)
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(run=cmd_list)
 
     crawl = commands.add_parser("crawl", help="crawl portals into JSONL")
     crawl.add_argument("portals", nargs="*", metavar="PORTAL")
-    crawl.add_argument("--all", action="store_true", help="crawl every portal")
+    _add_selectors(crawl)
     crawl.add_argument(
         "--url",
-        help="auto mode: crawl this column of any portal, platform detected from its page",
+        help="auto mode: crawl this column of any portal, platform detected from its page "
+        "(--platform skips detection, --region-code sets the region)",
     )
+    crawl.add_argument("--region-code", help="with --url: the 6-digit region code")
     crawl.add_argument("--since", help="skip articles listed before this date (YYYY-MM-DD)")
     crawl.add_argument("--max-pages", help="listing pages to follow per channel")
     crawl.add_argument("--output", default="output", help="dumps and seen-store (default: output)")
@@ -306,15 +331,6 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--file", help="with a URL: the saved page (no fetching is done)")
     detect.add_argument("--json", action="store_true", help="machine-readable output")
     detect.set_defaults(run=cmd_detect)
-
-    new = commands.add_parser("new", help="scaffold a new county portal: module and fixtures")
-    new.add_argument("name", help="<province>_<county> in pinyin, like gd_zijin")
-    new.add_argument("--url", required=True, help="a column's listing page URL")
-    new.add_argument("--region", required=True, help="6-digit region code (NBS 区划代码)")
-    new.add_argument("--platform", help="platform base (default: from the URL's shape)")
-    new.add_argument("--channel", default="栏目", help="the column's label as the site shows it")
-    new.add_argument("--root", help="project root to write into (default: this checkout)")
-    new.set_defaults(run=cmd_new)
 
     check = commands.add_parser("check", help="crawl a portal's recorded pages, show coverage")
     check.add_argument("portal", metavar="PORTAL")

@@ -7,8 +7,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
 from govcrawl.record import url_hash
-from govcrawl.seenstore import seen_store_for
 from govcrawl.spiders.base import ARTICLE_META
+from govcrawl.stores.seen import seen_store_for
 
 
 class SkipStoredArticlesMiddleware:

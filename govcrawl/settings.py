@@ -6,8 +6,8 @@ adapts the delay to the server's latency.
 """
 
 BOT_NAME = "govcrawl"
-SPIDER_MODULES = ["govcrawl.spiders"]
-NEWSPIDER_MODULE = "govcrawl.spiders"
+# One spider per registry row (govcrawl/registry/portals.csv) plus `auto`.
+SPIDER_LOADER_CLASS = "govcrawl.registry.spiderloader.RegistrySpiderLoader"
 
 USER_AGENT = "Mozilla/5.0 (compatible; govcrawl/0.1; +https://github.com/govcrawl/govcrawl)"
 ROBOTSTXT_OBEY = True
@@ -37,13 +37,13 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
-LOG_FORMATTER = "govcrawl.logformatter.GovcrawlLogFormatter"
+LOG_FORMATTER = "govcrawl.runs.logformatter.GovcrawlLogFormatter"
 
 DOWNLOADER_MIDDLEWARES = {
     # Skip articles an earlier run already stored, before they are requested.
     "govcrawl.middlewares.SkipStoredArticlesMiddleware": 50,
     # Route every request to the loopback replay proxy when GOVCRAWL_REPLAY_PROXY is set.
-    "govcrawl.replay.ReplayProxyMiddleware": 740,
+    "govcrawl.replay.server.ReplayProxyMiddleware": 740,
 }
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
@@ -52,8 +52,8 @@ ITEM_PIPELINES = {
     "pipelines.jsonl.JsonLinesPipeline": 800,
 }
 EXTENSIONS = {
-    "govcrawl.manifest.RunManifest": 500,
-    "govcrawl.logformatter.QuietNetworkErrors": 0,
+    "govcrawl.runs.manifest.RunManifest": 500,
+    "govcrawl.runs.logformatter.QuietNetworkErrors": 0,
 }
 
 # --- govcrawl's own settings ---------------------------------------------------------
@@ -61,7 +61,7 @@ EXTENSIONS = {
 # default seen-store.
 GOVCRAWL_OUTPUT_DIR = "output"
 # Seen-store backend (a class with from_crawler); empty: no memory across runs.
-GOVCRAWL_SEEN_STORE = "govcrawl.seenstore.SQLiteSeenStore"
+GOVCRAWL_SEEN_STORE = "govcrawl.stores.seen.SQLiteSeenStore"
 # SQLite file of the seen-store; empty: <GOVCRAWL_OUTPUT_DIR>/seen.sqlite3.
 GOVCRAWL_SEEN_STORE_PATH = ""
 # Run id naming this run's files; empty: the UTC start time, e.g. 20261122T131500Z.

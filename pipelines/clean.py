@@ -12,10 +12,10 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from govcrawl.chinese import detect_script, to_simplified
-from govcrawl.dates import ParsedDate, date_from_url, parse_date, strip_date_prefix
+from govcrawl.extraction.chinese import detect_script, to_simplified
+from govcrawl.extraction.dates import ParsedDate, date_from_url, parse_date, strip_date_prefix
+from govcrawl.extraction.text import clean_lines, fold, normalize_space
 from govcrawl.record import SCHEMA_VERSION, url_hash, utc_now_iso
-from govcrawl.text import clean_lines, fold, normalize_space
 from pipelines import Rejected, drop
 
 logger = logging.getLogger(__name__)

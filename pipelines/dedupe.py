@@ -13,7 +13,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from govcrawl.seenstore import SeenStore, seen_store_for
+from govcrawl.stores.seen import SeenStore, seen_store_for
 from pipelines import drop
 
 

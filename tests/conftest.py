@@ -13,9 +13,9 @@ from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 
-from govcrawl.replay import RecordedSites
+from govcrawl.replay.server import RecordedSites
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "govcrawl" / "replay" / "replicas"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PORTALS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.jsonl").is_file())
 
@@ -60,3 +60,24 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
+
+
+def portal_spider(platform: str, host: str = "www.example.gov.cn", region=None):
+    """The spider of a one-host registry row on `platform` (no columns: tests feed pages)."""
+    from govcrawl.registry.portals import Portal
+    from govcrawl.registry.spiderloader import spider_class
+
+    portal = Portal(name=f"{platform}_test", region=region, domains=(host,), platform=platform,
+                    columns=())
+    return make_spider(spider_class(portal))
+
+
+def listing_meta(platform: str, *, column: str | None = "栏目", page_number: int = 1,
+                 carried: dict | None = None, host: str = "www.example.gov.cn") -> dict:
+    """Request meta of a listing page, as the spider sends it."""
+    from govcrawl.extraction.listing import ListingContext
+    from govcrawl.spiders.base import LISTING_META
+
+    context = ListingContext(site_hosts=(host,), column=column, platform=platform,
+                             page_number=page_number, carried=carried or {})
+    return {LISTING_META: context}

@@ -1,13 +1,11 @@
-"""Auto mode: one column URL, the platform detected from the page, no portal module.
+"""Auto mode: one column URL, the platform detected from the page, no registry row.
 
-End to end through the real engine and the replay proxy, for one recorded portal of every
-platform that has one (gd-jyh, yn-pc, and each platform replica as it is added); then the
-spider's decisions (region, platform override, errors) on single pages.
+End to end through the real engine and the replay proxy, for the bundled replica of every
+platform; then the spider's decisions (region, platform override, errors) on single pages.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -17,29 +15,22 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from govcrawl.detect import detect_platform
-from govcrawl.portals import portal_classes
+from govcrawl.platforms.detect import detect_platform
 from govcrawl.record import schema_errors
-from govcrawl.replay import RecordedSites, ReplayServer
+from govcrawl.registry.portals import registry
+from govcrawl.replay.server import RecordedSites, ReplayServer
 from govcrawl.spiders.auto import AutoSpider
-from tests.conftest import FIXTURES, PORTALS, expected_records, make_spider
+from tests.conftest import FIXTURES, PORTALS, expected_records, listing_meta, make_spider
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPARED = ("title", "published_date", "published_at", "source", "contributors", "text",
             "images", "attachments", "breadcrumb")
 
 
-SEEDS = ("gd_zijin", "yn_guangnan")  # the first recorded portals, always crawled
-
-
-def one_portal_per_platform() -> list[str]:
-    """The seed portals, plus the first recorded portal of every other platform."""
-    chosen: dict[str, str] = {}
-    for name in (*SEEDS, *PORTALS):
-        cls = portal_classes().get(name)
-        if cls is not None:
-            chosen.setdefault(cls.platform, name)
-    return sorted(set(chosen.values()) | {name for name in SEEDS if name in PORTALS})
+def declared_platform(portal: str) -> str:
+    """The platform a replica's row declares (`auto` rows are served generic pages)."""
+    platform = registry()[portal].platform
+    return "generic" if platform == "auto" else platform
 
 
 @pytest.fixture(scope="module")
@@ -49,38 +40,38 @@ def proxy():
 
 
 def crawl_auto(proxy, url: str, output: Path) -> subprocess.CompletedProcess:
-    """`scrapy crawl auto` with only the auto module loaded: no portal module can help."""
+    """`scrapy crawl auto`: a row made from the URL alone, no registry row can help."""
     command = [sys.executable, "-m", "scrapy", "crawl", "auto", "-a", f"url={url}",
-               "-s", "SPIDER_MODULES=govcrawl.spiders.auto",
                "-s", f"GOVCRAWL_REPLAY_PROXY={proxy.proxy_url}",
                "-s", f"GOVCRAWL_OUTPUT_DIR={output}", "-s", "DOWNLOAD_DELAY=0",
                "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "GOVCRAWL_SEEN_STORE="]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("portal", one_portal_per_platform())
+@pytest.mark.parametrize("portal", PORTALS)
 def test_auto_crawls_each_column_into_the_expected_records(proxy, tmp_path, portal):
-    cls = portal_classes()[portal]
+    row = registry()[portal]
+    platform = declared_platform(portal)
     records = []
-    for url in cls.channels.values():
+    for url in (column.url for column in row.columns):
         output = tmp_path / str(len(records))
         done = crawl_auto(proxy, url, output)
         assert done.returncode == 0, done.stderr[-3000:]
         assert "Traceback" not in done.stderr
-        assert f"platform {cls.platform} " in done.stderr  # detected, not declared
+        assert f"platform {platform} " in done.stderr  # detected, not declared
         manifest = json.loads(next((output / "auto").glob("*.manifest.json")).read_text())
-        assert manifest["stats"]["govcrawl/auto/platform"] == cls.platform
+        assert manifest["stats"]["govcrawl/auto/platform"] == platform
         assert manifest["stats"].get("log_count/ERROR", 0) == 0
         records += [json.loads(line) for path in (output / "auto").glob("*.jsonl")
                     for line in path.read_text("utf-8").splitlines()]
     expected = {record["url"]: record for record in expected_records(portal)}
     assert sorted(r["url"] for r in records) == sorted(expected)  # all, once, nothing else
-    first_page = RecordedSites(FIXTURES).resolve(*split_host(next(iter(cls.channels.values()))))
+    first_page = RecordedSites(FIXTURES).resolve(*split_host(row.columns[0].url))
     region_code = detect_platform("http://x/", first_page.body).region_code
     for record in records:
         assert schema_errors(record) == []
         assert record["portal"] == "auto"
-        assert record["region"] == (cls.region.as_record() if region_code else None)
+        assert record["region"] == (row.region.as_record() if region_code else None)
         for key in COMPARED:
             assert record[key] == expected[record["url"]][key], f"{record['url']}: {key}"
 
@@ -92,7 +83,7 @@ def split_host(url: str) -> tuple[str, str]:
 
 
 def test_govcrawl_crawl_url_runs_auto_mode_through_replay(tmp_path):
-    url = portal_classes()["yn_guangnan"].channels["政务要闻"]
+    url = registry()["yn_guangnan"].columns[0].url
     done = subprocess.run([sys.executable, "-m", "govcrawl.cli", "crawl", "--url", url,
                            "--replay", "--output", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -119,12 +110,11 @@ def listing_page(site_id: str | None) -> bytes:
 
 
 def run_column(spider: AutoSpider, body: bytes) -> list:
-    response = HtmlResponse(url=COLUMN, body=body, request=Request(COLUMN))
-
-    async def collect():
-        return [output async for output in spider.parse_column(response)]
-
-    return asyncio.run(collect())
+    """The requests the spider makes of the column's first page, sent as `start` sends it."""
+    column = spider.portal.columns[0]
+    meta = listing_meta(column.platform, column=column.label, host="www.example.gov.cn")
+    response = HtmlResponse(url=COLUMN, body=body, request=Request(COLUMN, meta=meta))
+    return list(spider.parse_listing(response))
 
 
 def test_region_comes_from_site_id_code_and_the_column_page_is_not_fetched_again():
@@ -132,26 +122,27 @@ def test_region_comes_from_site_id_code_and_the_column_page_is_not_fetched_again
     requests = run_column(spider, listing_page("4416210001"))
     assert [r.url.rsplit("/", 1)[1] for r in requests] == [
         "post_1.html", "post_2.html", "post_3.html"]  # articles only: no second column fetch
-    assert spider.delegate.platform == "gd-jyh"
-    assert spider.delegate.region.as_record()["county"] == "紫金县"
+    assert {r.meta["platform"] for r in requests} == {"gd_jyh"}
+    assert spider.region.as_record()["county"] == "紫金县"
     assert requests[0].meta["channel"] == "要闻"
 
 
 def test_region_argument_wins_and_unknown_region_is_null_and_counted():
     spider = make_spider(AutoSpider, url=COLUMN, region="532627")
     run_column(spider, listing_page("4416210001"))
-    assert spider.delegate.region.as_record()["code"] == "532627"
+    assert spider.region.as_record()["code"] == "532627"
     unknown = make_spider(AutoSpider, url=COLUMN)
     run_column(unknown, listing_page(None))
-    assert unknown.delegate.region.as_record() is None
+    assert unknown.region is None
     assert unknown.crawler.stats.get_value("govcrawl/auto/region_unknown") == 1
 
 
 def test_platform_argument_skips_detection():
     spider = make_spider(AutoSpider, url=COLUMN, platform="generic")
-    run_column(spider, listing_page("4416210001"))
-    assert spider.delegate.platform == "generic"
-    assert spider.crawler.stats.get_value("govcrawl/auto/platform") == "generic"
+    requests = run_column(spider, listing_page("4416210001"))
+    assert {r.meta["platform"] for r in requests} == {"generic"}
+    assert spider.crawler.stats.get_value("govcrawl/auto/platform") is None
+    assert spider.region.code == "441621"  # the region is still read from the page
 
 
 @pytest.mark.parametrize(("kwargs", "fragment"), [
@@ -165,4 +156,4 @@ def test_bad_arguments_are_refused_clearly(kwargs, fragment):
 
 
 def test_auto_is_not_a_portal():
-    assert "auto" not in portal_classes()
+    assert "auto" not in registry()

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from govcrawl.check import REQUIRED_FIELDS, CheckReport, _find_problems, check_portal
 from govcrawl.cli import main
+from govcrawl.maintain.check import REQUIRED_FIELDS, CheckReport, _find_problems, check_portal
 from tests.conftest import FIXTURES, expected_records, recorded_path
 
 

@@ -32,16 +32,32 @@ def test_list_shows_each_portal_with_region_and_platform():
     result = govcrawl("list")
     assert result.returncode == 0
     zijin = next(line for line in result.stdout.splitlines() if line.startswith("gd_zijin"))
-    assert "441621" in zijin and "gd-jyh" in zijin and "政务动态" in zijin
+    assert "441621" in zijin and "gd_jyh" in zijin and "政务动态" in zijin
 
 
 def test_list_json_is_machine_readable():
     rows = json.loads(govcrawl("list", "--json").stdout)
     by_name = {row["name"]: row for row in rows}
-    assert sorted(by_name) == PORTALS
+    assert set(PORTALS) <= set(by_name)
     assert by_name["yn_guangnan"]["region"]["code"] == "532627"
-    assert by_name["yn_guangnan"]["platform"] == "yn-pc"
-    assert by_name["yn_guangnan"]["channels"]["政务要闻"].endswith("/zwyw/pc/list.html")
+    assert by_name["yn_guangnan"]["platform"] == "ucap"
+    (news,) = [c for c in by_name["yn_guangnan"]["columns"] if c["label"] == "政务要闻"]
+    assert news["url"].endswith("/zwyw/pc/list.html") and news["kind"] == "news"
+
+
+def test_list_selects_by_province_region_platform_and_status():
+    def names(*selectors: str) -> set[str]:
+        rows = json.loads(govcrawl("list", "--json", *selectors).stdout)
+        return {row["name"] for row in rows}
+
+    assert "yn_guangnan" in names("--province", "云南省")
+    assert names("--province", "云南") == names("--region", "53")
+    assert all(name.startswith("yn_") for name in names("--province", "云南"))
+    assert "gd_zijin" in names("--region", "4416") and "yn_guangnan" not in names("--region", "44")
+    assert "gd_lianping" in names("--platform", "gkmlpt")
+    assert names("--status", "tested") == set(PORTALS)
+    result = govcrawl("list", "--province", "火星")
+    assert result.returncode == 2 and result.stderr.startswith("error: no portal matches")
 
 
 def test_extract_prints_the_record_a_crawl_would_write():
@@ -52,7 +68,7 @@ def test_extract_prints_the_record_a_crawl_would_write():
     record = json.loads(result.stdout)
     assert schema_errors(record) == []
     assert (record["title"], record["text"]) == (expected["title"], expected["text"])
-    assert record["portal"] == "gd_zijin" and record["extractor"] == "gd-jyh"
+    assert record["portal"] == "gd_zijin" and record["extractor"] == "gd_jyh"
 
 
 def test_extract_without_url_uses_the_generic_extractor(tmp_path):
@@ -119,23 +135,6 @@ def test_extract_listing_prints_links_and_pagination():
     assert all(link["url"].startswith("http") for link in links)
     assert listing["next_page"] == "http://www.zijin.gov.cn/xw/zwdt/index_3.html"
     assert listing["total_pages"] == 3
-
-
-def test_portal_list_is_cached_until_a_spider_source_changes(tmp_path, monkeypatch):
-    from govcrawl import portals
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    real = portals.portal_rows()
-    cache = tmp_path / "govcrawl" / "portals.json"
-    key = json.loads(cache.read_text("utf-8"))["key"]
-    cache.write_text(json.dumps({"key": key, "portals": [{"name": "from_cache"}]}), "utf-8")
-    assert portals.portal_rows() == [{"name": "from_cache"}]  # no import of the spiders
-    monkeypatch.setattr(portals, "_sources_key", lambda: "a spider file changed")
-    assert portals.portal_rows() == real
-    blocker = tmp_path / "not-a-directory"
-    blocker.write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a cache that cannot be written
-    assert portals.portal_rows() == real  # is skipped, not an error
 
 
 def test_list_into_a_closed_pipe_is_not_an_error():

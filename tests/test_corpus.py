@@ -11,7 +11,7 @@ import statistics
 import pytest
 
 from benchmarks.quality import load_pages, load_scorer, score_article, score_listing
-from govcrawl.extract import extract_article, extract_listing
+from govcrawl.extraction.saved import extract_article, extract_listing
 from govcrawl.record import schema_errors
 
 

@@ -1,4 +1,4 @@
-"""Tests for govcrawl.dates: every format, the rejections, labels, URLs and title prefixes."""
+"""Tests for govcrawl.extraction.dates: every format, the rejections, labels, URLs and title prefixes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from govcrawl.dates import (
+from govcrawl.extraction.dates import (
     CHINA_TZ,
     PUBLICATION_LABELS,
     SIGNING_LABELS,

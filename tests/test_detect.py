@@ -8,10 +8,13 @@ import pkgutil
 
 import pytest
 
+import govcrawl.platforms as platforms_package
 from govcrawl.cli import main
-from govcrawl.detect import GENERIC, detect_platform, platform_spiders
-from govcrawl.portals import portal_classes
-from govcrawl.replay import RecordedSites
+from govcrawl.extraction.article import ArticlePage
+from govcrawl.platforms import GENERIC, PLATFORM_MODULES, platforms
+from govcrawl.platforms.detect import detect_platform
+from govcrawl.registry.portals import registry
+from govcrawl.replay.server import RecordedSites
 from tests.conftest import FIXTURES, PORTALS
 
 
@@ -24,12 +27,12 @@ def links(*hrefs: str) -> str:
 
 
 @pytest.mark.parametrize(("url", "platform", "evidence"), [
-    ("http://www.x.gov.cn/xw/zwdt/content/post_689377.html", "gd-jyh", "/content/post_<id>.html"),
+    ("http://www.x.gov.cn/xw/zwdt/content/post_689377.html", "gd_jyh", "/content/post_<id>.html"),
     ("http://www.x.gov.cn/gkmlpt/content/2/2868/post_2868836.html", "gkmlpt", "/gkmlpt/"),
     ("http://www.x.gov.cn/gkmlpt/policy#1076", "gkmlpt", "/gkmlpt/"),
-    ("https://www.x.gov.cn/xrmzf/c108508/pc/list.html", "yn-pc", "/pc/list.html"),
+    ("https://www.x.gov.cn/xrmzf/c108508/pc/list.html", "ucap", "/pc/list.html"),
     ("https://www.x.gov.cn/xrmzf/c1/pc/content/1984051507287396352/content_1984051507287396352"
-     ".html", "yn-pc", "content_<id>.html"),
+     ".html", "ucap", "content_<id>.html"),
     ("http://www.x.gov.cn/xxgk/202004/t20200422_123456.html", "trs", "t<YYYYMMDD>_<id>.html"),
     ("http://www.x.gov.cn/col/col1621004/index.html", "hanweb", "/col/col<N>/"),
     ("http://www.x.gov.cn/art/2016/11/22/art_1621004_30332664.html", "hanweb", "art_<col>_<id>"),
@@ -51,9 +54,9 @@ def test_url_shape_alone_names_the_platform(url, platform, evidence):
           + '<script>createPageHTML(12, 0, "index", "html");</script>'),
      "trs", "createPageHTML"),
     (page(links("content/post_1.html", "content/post_2.html", "content/post_3.html")),
-     "gd-jyh", "3 links to content/post_<id>.html"),
+     "gd_jyh", "3 links to content/post_<id>.html"),
     (page(links("/s/c1/pc/content/11/content_11.html", "/s/c1/pc/content/12/content_12.html")),
-     "yn-pc", "2 links to pc/content"),
+     "ucap", "2 links to pc/content"),
     (page('<div class="TRS_Editor"><p>正文</p></div>'), "trs", "div.TRS_Editor"),
 ])
 def test_page_markers_name_the_platform_of_a_saved_page(html, platform, evidence):
@@ -66,7 +69,7 @@ def test_url_and_page_evidence_add_up():
     html = page(links("content/post_1.html", "content/post_2.html"))
     url_only = detect_platform("http://x.gov.cn/xw/content/post_9.html")
     both = detect_platform("http://x.gov.cn/xw/content/post_9.html", html)
-    assert both.platform == url_only.platform == "gd-jyh"
+    assert both.platform == url_only.platform == "gd_jyh"
     assert both.confidence > url_only.confidence
     assert len(both.evidence) == 2
 
@@ -77,7 +80,7 @@ def test_rival_evidence_lowers_confidence_and_is_shown():
     detection = detect_platform("http://x.gov.cn/xw/content/post_9.html", html)
     clean = detect_platform("http://x.gov.cn/xw/content/post_9.html",
                             page(links("content/post_1.html", "content/post_2.html")))
-    assert detection.platform == "gd-jyh"
+    assert detection.platform == "gd_jyh"
     assert detection.confidence < clean.confidence
     assert any("createPageHTML" in line and "trs" in line for line in detection.evidence)
 
@@ -97,33 +100,26 @@ def test_site_id_code_gives_the_region_code_and_gbk_pages_decode():
                            ).region_code is None
 
 
-def test_every_recorded_portal_is_detected_as_its_declared_platform_from_its_column_page():
+def test_every_replica_is_detected_as_its_declared_platform_from_its_column_page():
     sites = RecordedSites(FIXTURES)
     for name in PORTALS:
-        cls = portal_classes().get(name)
-        if cls is None:
-            continue
-        for url in cls.channels.values():
-            host, _, path = url.split("://", 1)[1].partition("/")
+        row = registry()[name]
+        for column in row.columns:
+            host, _, path = column.url.split("://", 1)[1].partition("/")
             body = sites.resolve(host, "/" + path).body
-            assert detect_platform(url, body).platform == cls.platform, url
+            declared = "generic" if column.platform == "auto" else column.platform
+            assert detect_platform(column.url, body).platform == declared, column.url
 
 
-def test_platform_registry_holds_every_base_spider_module():
-    from govcrawl.spiders import platforms
-
-    modules = [info.name for info in pkgutil.iter_modules(platforms.__path__)]
-    registry = platform_spiders()
-    declared = set()
-    for module_name in modules:
-        module = importlib.import_module(f"{platforms.__name__}.{module_name}")
-        declared |= {obj.platform for obj in vars(module).values()
-                     if isinstance(obj, type) and obj.__module__ == module.__name__
-                     and getattr(obj, "platform", "")}
-    assert set(registry) == declared
-    assert {"gd-jyh", "yn-pc"} <= set(registry)
-    for platform, cls in registry.items():
-        assert cls.platform == platform
+def test_every_platform_folder_is_registered_once_under_its_own_id():
+    folders = {info.name for info in pkgutil.iter_modules(platforms_package.__path__)
+               if info.ispkg}
+    assert set(PLATFORM_MODULES) == folders
+    for module in PLATFORM_MODULES:
+        platform = importlib.import_module(f"govcrawl.platforms.{module}").PLATFORM
+        assert platform.id == module == platforms()[module].id
+        if platform.article_page is not ArticlePage:
+            assert platform.article_page.extractor == platform.id
 
 
 def test_cli_detect_prints_platform_evidence_and_region_of_a_saved_page(tmp_path, capsys):
@@ -132,7 +128,7 @@ def test_cli_detect_prints_platform_evidence_and_region_of_a_saved_page(tmp_path
                            '<meta name="SiteIDCode" content="4416210001">').encode())
     assert main(["detect", str(saved)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("gd-jyh (confidence ")
+    assert out[0].startswith("gd_jyh (confidence ")
     assert "  - 2 links to content/post_<id>.html" in out
     assert any("region code 441621" in line for line in out)
     assert main(["detect", "http://x.gov.cn/col/col12/index.html", "--json"]) == 0

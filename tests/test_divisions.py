@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from govcrawl.divisions import GROUPINGS, UnknownRegionCode, division_names, region_for_code
-from govcrawl.portals import portal_classes
-from govcrawl.region import Region
+from govcrawl.registry.divisions import (
+    GROUPINGS,
+    UnknownRegionCode,
+    division_names,
+    region_for_code,
+)
+from govcrawl.registry.portals import registry
+from govcrawl.registry.region import Region
 
 SHARED_PORTALS = Path(__file__).resolve().parents[2] / "shared" / "portals" / "county_portals.csv"
 
@@ -48,9 +53,9 @@ def test_table_is_a_consistent_tree():
     assert not GROUPINGS & {names[code] for code in names if len(code) == 2}
 
 
-def test_every_declared_portal_region_matches_the_table():
-    for name, cls in portal_classes().items():
-        assert cls.region == region_for_code(cls.region.code), name
+def test_every_registry_row_region_matches_the_table():
+    for name, portal in registry().items():
+        assert portal.region == region_for_code(portal.region.code), name
 
 
 def test_table_agrees_with_the_shared_portal_table():

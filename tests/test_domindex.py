@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from parsel import Selector
 
-from govcrawl.pages.domindex import DomIndex
-from govcrawl.pages.parse import parse_html
+from govcrawl.extraction.domindex import DomIndex
+from govcrawl.extraction.parse import parse_html
 
 PAGE = """<html><head><title>标题</title><script>var a = 1;</script></head><body>
 <div id="zoomcon" class="main  content">

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from govcrawl.record import schema_errors
-from govcrawl.replay import ReplayServer
+from govcrawl.replay.server import ReplayServer
 from tests.conftest import FIXTURES, PORTALS, expected_records
 
 ROOT = Path(__file__).resolve().parents[1]

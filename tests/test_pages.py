@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from govcrawl.extract import extract_article, extract_listing
-from govcrawl.pages.article import ArticlePage
-from govcrawl.pages.bylines import split_byline
-from govcrawl.pages.listing import ListingPage
+from govcrawl.extraction.article import ArticlePage
+from govcrawl.extraction.bylines import split_byline
+from govcrawl.extraction.listing import ListingContext, ListingPage
+from govcrawl.extraction.saved import extract_article, extract_listing
 from pipelines import Rejected
 
 URL = "http://www.example.gov.cn/xwzx/gzdt/202004/t20200422_1234.html"
@@ -269,7 +269,8 @@ def test_listing_page_object_keeps_site_hosts_apart():
     html = "<ul><li><a href='http://other.gov.cn/a.html'>外站的一篇文章</a><span>2020-04-22</span></li></ul>"
     from parsel import Selector
 
-    links = ListingPage(LIST_URL, Selector(text=html), ("www.example.gov.cn",)).article_links
+    context = ListingContext(site_hosts=("www.example.gov.cn",))
+    links = ListingPage(LIST_URL, Selector(text=html), context).article_links
     assert links[0].offsite and not links[0].wechat
 
 
@@ -281,7 +282,7 @@ def test_listing_page_object_keeps_site_hosts_apart():
     [
         (f"<div class=article><div id=UCAP-CONTENT>{BODY_TEXT}</div></div>", "govcn"),
         (f"<h2 id=ivs_title>全县春耕生产有序推进</h2><small id=ivs_date>( 2020-04-22)</small>"
-         f"<div id=ivs_content>{BODY_TEXT}</div>", "sh-ivs"),
+         f"<div id=ivs_content>{BODY_TEXT}</div>", "shanghai"),
         (f"<h1 class=article-title>全县春耕生产有序推进</h1><div id=zoomcon><ucapcontent>{BODY_TEXT}"
          "</ucapcontent></div>", "ucap"),
         (f"<h1>全县春耕生产有序推进</h1><div class=TRS_Editor>{BODY_TEXT}</div>", "trs"),
@@ -294,7 +295,7 @@ def test_template_is_recognised_from_its_signature(body, extractor):
     html = f"<html><head><title>全县春耕生产有序推进</title></head><body>{body}</body></html>"
     record = extract_article(html.encode(), "http://www.example.gov.cn/a/2020-04/22/a.html")
     assert record["extractor"] == extractor
-    assert record["published_date"] == "2020-04-22"  # shown (sh-ivs: unlabelled) or from the URL
+    assert record["published_date"] == "2020-04-22"  # shown (shanghai: unlabelled) or from the URL
     assert record["text"].startswith("全县春耕生产有序推进，已完成")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml import etree
 from scrapy.http import HtmlResponse
 
-from govcrawl.pages.parse import _prepared, parse_html, parse_response, saved_response
+from govcrawl.extraction.parse import _prepared, parse_html, parse_response, saved_response
 
 URL = "http://www.example.gov.cn/a.html"
 

@@ -252,7 +252,7 @@ def test_clean_keeps_disclosure_metadata_with_the_signing_date_apart():
 
 
 def test_seen_store_keeps_each_portals_memory_apart_and_on_disk(tmp_path):
-    from govcrawl.seenstore import SQLiteSeenStore
+    from govcrawl.stores.seen import SQLiteSeenStore
 
     key = url_hash("http://www.zijin.gov.cn/a.html")
     zijin = SQLiteSeenStore(tmp_path / "seen.sqlite3", "gd_zijin")

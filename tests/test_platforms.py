@@ -8,17 +8,15 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse
 
-from govcrawl.pages.createpage import parse_create_page_html as parse_pager
-from govcrawl.pages.gkmlpt import GkmlptArticlePage, GkmlptListingPage, parse_config
-from govcrawl.pages.hanweb import HanwebArticlePage, HanwebListingPage, parse_datastore
-from govcrawl.pages.trs import TrsArticlePage, TrsListingPage
-from govcrawl.region import Region
-from govcrawl.spiders.platforms.generic import GenericSpider
-from govcrawl.spiders.platforms.gkmlpt import GkmlptSpider
-from govcrawl.spiders.platforms.hanweb import HanwebSpider
-from govcrawl.spiders.platforms.trs import TrsSpider
+from govcrawl.extraction.createpage import parse_create_page_html as parse_pager
+from govcrawl.extraction.listing import ListingContext
+from govcrawl.platforms.gkmlpt.pages import GkmlptArticlePage, GkmlptListingPage, parse_config
+from govcrawl.platforms.hanweb.pages import HanwebArticlePage, HanwebListingPage, parse_datastore
+from govcrawl.platforms.trs.pages import TrsArticlePage, TrsListingPage
+from govcrawl.registry.region import Region
+from govcrawl.spiders.base import LISTING_META
 from pipelines.clean import clean_article
-from tests.conftest import make_spider
+from tests.conftest import listing_meta, portal_spider
 
 
 def html_response(url: str, body: str, **meta) -> HtmlResponse:
@@ -84,10 +82,10 @@ def test_trs_listing_follows_the_script_pager_and_stops_at_the_count():
 
 def test_trs_empty_stub_page_has_no_next_page_and_the_spider_stops_quietly():
     url = "http://www.example.gov.cn/xwzx/yxyw/index_2.shtml"
-    stub = html_response(url, trs_listing("", 2, count=6), channel="要闻", page_number=3)
+    stub = html_response(url, trs_listing("", 2, count=6), **listing_meta("trs", page_number=3))
     assert TrsListingPage.from_response(stub).is_stub
     assert TrsListingPage.from_response(stub).next_page() is None
-    spider = make_spider(type("S", (TrsSpider,), {"name": "trs_test"}))
+    spider = portal_spider("trs")
     assert list(spider.parse_listing(stub)) == []
     stats = spider.crawler.stats
     assert stats.get_value("govcrawl/pagination_stopped/empty_page") == 1
@@ -181,14 +179,13 @@ def test_hanweb_record_ranges_continue_until_totalrecord():
 
 
 def test_hanweb_spider_requests_ranges_then_articles():
-    spider = make_spider(type("H", (HanwebSpider,), {"name": "hanweb_test",
-                                                      "allowed_domains": ["www.example.gov.cn"]}))
+    spider = portal_spider("hanweb")
     url = "https://www.example.gov.cn/col/col1683803/index.html"
-    requests = list(spider.parse_listing(html_response(url, hanweb_column(3), channel="新闻",
-                                                       page_number=1)))
+    requests = list(spider.parse_listing(html_response(url, hanweb_column(3),
+                                                       **listing_meta("hanweb"))))
     assert [r.callback for r in requests] == [spider.parse_article] * 3 + [spider.parse_listing]
     assert "startrecord=4&endrecord=6" in requests[-1].url
-    assert requests[-1].meta["page_number"] == 2
+    assert requests[-1].meta[LISTING_META].page_number == 2
 
 
 def test_hanweb_article_markers_give_title_source_and_body_and_maketime_is_ignored():
@@ -254,11 +251,13 @@ def test_gkmlpt_api_page_links_and_stop_rules():
     assert first.next_page() == API.format(2)
     assert first.total_pages() == 3
     done = GkmlptListingPage.from_response(
-        text_response(API.format(3), api_page([15]), gkmlpt_seen=4, gkmlpt_ids=[13, 14])
+        text_response(API.format(3), api_page([15])),
+        ListingContext(carried={"seen": 4, "ids": [13, 14]}),
     )
     assert done.seen() == 5 and done.next_page() is None
     repeated = GkmlptListingPage.from_response(
-        text_response(API.format(2), api_page([11, 12], 500), gkmlpt_ids=["11", "12"])
+        text_response(API.format(2), api_page([11, 12], 500)),
+        ListingContext(carried={"ids": ["11", "12"]}),
     )
     assert repeated.repeats_previous and repeated.article_links == []
     assert repeated.next_page() is None
@@ -267,24 +266,21 @@ def test_gkmlpt_api_page_links_and_stop_rules():
 
 
 def gkmlpt_spider():
-    cls = type("G", (GkmlptSpider,), {"name": "gkmlpt_test",
-                                       "allowed_domains": ["www.example.gov.cn"]})
-    return make_spider(cls)
+    return portal_spider("gkmlpt")
 
 
 def test_gkmlpt_spider_goes_shell_then_api_pages_carrying_progress():
     spider = gkmlpt_spider()
     shell_url = "http://www.example.gov.cn/gkmlpt/policy#1076"
-    (api_request,) = spider.parse_listing(html_response(shell_url, SHELL, channel="规范性文件",
-                                                        page_number=1))
+    (api_request,) = spider.parse_listing(html_response(shell_url, SHELL,
+                                                        **listing_meta("gkmlpt")))
     assert api_request.url == API.format(1)
     assert api_request.callback == spider.parse_listing
     assert spider.crawler.stats.get_value("govcrawl/listing_pages") is None  # shell not counted
     response = text_response(api_request.url, api_page([11, 12]), **api_request.meta)
     requests = list(spider.parse_listing(response))
     assert [r.callback for r in requests] == [spider.parse_article] * 2 + [spider.parse_listing]
-    assert requests[-1].meta["gkmlpt_seen"] == 2
-    assert requests[-1].meta["gkmlpt_ids"] == ["11", "12"]
+    assert requests[-1].meta[LISTING_META].carried == {"seen": 2, "ids": ["11", "12"]}
     repeat = text_response(requests[-1].url, api_page([11, 12], 500), **requests[-1].meta)
     assert list(spider.parse_listing(repeat)) == []
     assert spider.crawler.stats.get_value("govcrawl/pagination_stopped/repeated_page") == 1
@@ -293,11 +289,11 @@ def test_gkmlpt_spider_goes_shell_then_api_pages_carrying_progress():
 def test_gkmlpt_shell_without_fragment_lists_every_column_and_without_sid_is_an_error():
     spider = gkmlpt_spider()
     url = "http://www.example.gov.cn/gkmlpt/index"
-    (request,) = spider.parse_listing(html_response(url, SHELL, channel="公开", page_number=1))
+    (request,) = spider.parse_listing(html_response(url, SHELL, **listing_meta("gkmlpt")))
     assert request.url == "http://www.example.gov.cn/gkmlpt/api/all/0?page=1&sid=762017"
-    assert list(spider.parse_listing(html_response(url, "<html></html>", channel="公开",
-                                                   page_number=1))) == []
-    assert spider.crawler.stats.get_value("govcrawl/gkmlpt/no_config") == 1
+    assert list(spider.parse_listing(html_response(url, "<html></html>",
+                                                   **listing_meta("gkmlpt")))) == []
+    assert spider.crawler.stats.get_value("govcrawl/no_listing/gkmlpt_no_config") == 1
 
 
 def test_gkmlpt_metadata_table_becomes_the_document_and_the_publication_date():
@@ -341,19 +337,16 @@ def test_gkmlpt_replica_detail_page_gives_its_document(tmp_path):
 
 
 def test_generic_spider_follows_the_next_link_of_the_main_list():
-    cls = type("Gen", (GenericSpider,), {"name": "generic_test",
-                                         "allowed_domains": ["www.example.gov.cn"],
-                                         "region": Region("611025", "陕西省", "商洛市", "镇安县")})
-    spider = make_spider(cls)
+    spider = portal_spider("generic", region=Region("611025", "陕西省", "商洛市", "镇安县"))
     body = """<html><body><ul class="hot"><li><a href="/hot.htm">热门</a></li></ul><table>
     <tr><td><a href="/n/c2.htm">镇安新闻第二条</a></td><td>2025-04-17</td></tr>
     <tr><td><a href="/n/c1.htm">镇安新闻第一条</a></td><td>2025-04-14</td></tr></table>
     <div class="pager"><a href="/n/2.htm">下一页</a></div></body></html>"""
     requests = list(spider.parse_listing(html_response(
-        "http://www.example.gov.cn/n.htm", body, channel="要闻", page_number=1)))
+        "http://www.example.gov.cn/n.htm", body, **listing_meta("generic"))))
     assert [r.url for r in requests] == [
         "http://www.example.gov.cn/n/c2.htm",
         "http://www.example.gov.cn/n/c1.htm",
         "http://www.example.gov.cn/n/2.htm",
     ]
-    assert spider.platform == "generic"
+    assert spider.portal.platform == "generic"

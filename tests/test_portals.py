@@ -1,4 +1,5 @@
-"""Every portal spider against its recorded pages: listings, pagination, articles, arguments."""
+"""Every replica's registry row, crawled page by page without the engine: listings,
+pagination, articles, arguments."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
-from scrapy.spiderloader import SpiderLoader
-from scrapy.utils.project import get_project_settings
 
+from govcrawl.extraction.listing import ListingContext
 from govcrawl.record import schema_errors
+from govcrawl.registry.portals import registry
+from govcrawl.registry.spiderloader import spider_class
+from govcrawl.spiders.base import LISTING_META
 from pipelines.clean import clean_article
 from tests.conftest import (
-    FIXTURES,
     PORTALS,
     expected_records,
     make_spider,
@@ -35,27 +37,25 @@ COMPARED = (
 )
 
 
-def portal_spiders() -> dict[str, type]:
-    loader = SpiderLoader.from_settings(get_project_settings())
-    return {
-        name: loader.load(name)
-        for name in loader.list()
-        if getattr(loader.load(name), "region", None)
-    }
+def portal_spider(name: str, **kwargs):
+    return make_spider(spider_class(registry()[name]), **kwargs)
 
 
-def test_every_portal_has_recorded_pages_and_expected_records():
-    for name in portal_spiders():
-        assert (FIXTURES / name / "expected.jsonl").is_file(), f"{name}: no expected.jsonl"
-        assert expected_records(name), f"{name}: expected.jsonl is empty"
-        for url in portal_spiders()[name].channels.values():
-            assert recorded_path(name, url).is_file(), f"{name}: {url} is not recorded"
+def test_every_tested_row_has_a_replica_of_every_column_and_expected_records():
+    tested = [portal for portal in registry().values() if portal.status == "tested"]
+    assert sorted(portal.name for portal in tested) == PORTALS
+    for portal in tested:
+        assert expected_records(portal.name), f"{portal.name}: expected.jsonl is empty"
+        for column in portal.columns:
+            assert recorded_path(portal.name, column.url).is_file(), f"{column.url} not in replica"
 
 
-def crawl_listings(spider, start_urls=None):
-    """Follow listing pages from the recording; return the article requests, in order."""
+def crawl_listings(spider):
+    """Follow listing pages from the replica; return the article requests, in order."""
+    hosts = spider.portal.domains
     pending = [
-        (url, {"channel": channel, "page_number": 1}) for channel, url in spider.channels.items()
+        (c.url, {LISTING_META: ListingContext(hosts, c.label, c.platform)})
+        for c in spider.portal.columns
     ]
     articles = []
     while pending:
@@ -70,7 +70,7 @@ def crawl_listings(spider, start_urls=None):
 
 @pytest.mark.parametrize("portal", PORTALS)
 def test_listings_lead_to_every_recorded_article_and_nothing_else(portal):
-    spider = make_spider(portal_spiders()[portal])
+    spider = portal_spider(portal)
     requested = [request.url for request in crawl_listings(spider)]
     assert sorted(requested) == sorted(r["url"] for r in expected_records(portal))
     hosts = {urlsplit(url).hostname for url in requested}
@@ -79,8 +79,8 @@ def test_listings_lead_to_every_recorded_article_and_nothing_else(portal):
 
 @pytest.mark.parametrize("portal", PORTALS)
 def test_article_pages_give_the_expected_records(portal):
-    spider = make_spider(portal_spiders()[portal])
-    listed = {request.url: request.meta for request in crawl_listings(make_spider(type(spider)))}
+    spider = portal_spider(portal)
+    listed = {request.url: request.meta for request in crawl_listings(portal_spider(portal))}
     for expected in expected_records(portal):
         response = recorded_response(portal, expected["url"], **listed[expected["url"]])
         (item,) = spider.parse_article(response)
@@ -94,9 +94,9 @@ def test_article_pages_give_the_expected_records(portal):
 
 @pytest.mark.parametrize("portal", PORTALS)
 def test_max_pages_stops_pagination(portal):
-    spider = make_spider(portal_spiders()[portal], max_pages="1")
+    spider = portal_spider(portal, max_pages="1")
     requests = crawl_listings(spider)
-    first_pages = [recorded_response(portal, url) for url in spider.channels.values()]
+    first_pages = spider.portal.columns
     assert len(requests) < len(expected_records(portal))
     assert spider.crawler.stats.get_value("govcrawl/listing_pages") == len(first_pages)
 
@@ -105,7 +105,7 @@ def test_max_pages_stops_pagination(portal):
 def test_since_skips_older_articles_and_stops_paginating(portal):
     records = sorted(expected_records(portal), key=lambda r: r["published_date"])
     cutoff = records[len(records) // 2]["published_date"]
-    spider = make_spider(portal_spiders()[portal], since=cutoff)
+    spider = portal_spider(portal, since=cutoff)
     requested = {request.url for request in crawl_listings(spider)}
     newer = {r["url"] for r in records if r["published_date"] >= cutoff}
     assert requested == newer
@@ -117,6 +117,6 @@ def test_since_skips_older_articles_and_stops_paginating(portal):
     ("argument", "value"), [("since", "yesterday-ish"), ("max_pages", "0"), ("max_pages", "many")]
 )
 def test_bad_crawl_arguments_are_refused_clearly(argument, value):
-    spider_cls = next(iter(portal_spiders().values()))
+    spider_cls = spider_class(registry()["gd_zijin"])
     with pytest.raises(ValueError, match=argument):
         make_spider(spider_cls, **{argument: value})

@@ -1,4 +1,4 @@
-"""Tests for govcrawl.replay: recording lookup, the loopback proxy, and a real Scrapy crawl."""
+"""Tests for govcrawl.replay.server: recording lookup, the loopback proxy, and a real Scrapy crawl."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from govcrawl.replay import (
+from govcrawl.replay.server import (
     STATS_KEY,
     RecordedSites,
     ReplayProxyMiddleware,
@@ -410,7 +410,7 @@ SPIDER_SCRIPT = textwrap.dedent(
                 }, fh, ensure_ascii=False)
 
     process = CrawlerProcess(settings={
-        "DOWNLOADER_MIDDLEWARES": {"govcrawl.replay.ReplayProxyMiddleware": 740},
+        "DOWNLOADER_MIDDLEWARES": {"govcrawl.replay.server.ReplayProxyMiddleware": 740},
         "GOVCRAWL_REPLAY_PROXY": proxy,
         "ROBOTSTXT_OBEY": False,
         "RETRY_ENABLED": False,
@@ -472,7 +472,7 @@ def test_real_scrapy_crawl_through_middleware(server: ReplayServer, tmp_path: Pa
 
 def test_command_line_serves_until_ctrl_c(root: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "govcrawl.replay", "--root", str(root), "--port", "0"],
+        [sys.executable, "-m", "govcrawl.replay.server", "--root", str(root), "--port", "0"],
         cwd=PROJECT,
         env={**os.environ, "PYTHONPATH": str(PROJECT)},
         stdout=subprocess.PIPE,

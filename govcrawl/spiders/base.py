@@ -1,14 +1,17 @@
 """`PortalSpider`: crawl a portal's columns, listing → pagination → article.
 
-A portal module only declares facts (name, region, domains, channels); its platform base
-names the page objects that know the platform's templates. Crawl arguments are validated
-here once: `max_pages` (listing pages per channel), `since` (skip older articles).
+The spider knows no platform: each column names one (or `auto`, detected from its first
+page), and the platform's hooks say how its listings are read, when a column ends and which
+page object reads an article. The portal itself is a registry row (`govcrawl.registry`);
+`govcrawl.registry.spiderloader` makes one spider per row. Crawl arguments are validated
+here once: `max_pages` (listing pages per column), `since` (skip older articles).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar
 
@@ -17,13 +20,19 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from govcrawl.dates import parse_date
+from govcrawl.extraction.dates import parse_date
+from govcrawl.extraction.listing import ListingContext
+from govcrawl.extraction.meta import gov_meta
 from govcrawl.items import ArticleItem
-from govcrawl.pages.article import ArticlePage
-from govcrawl.pages.listing import ListingPage
-from govcrawl.region import Region
+from govcrawl.platforms import AUTO, platform_for
+from govcrawl.platforms.base import NoListing
+from govcrawl.platforms.detect import detect_platform
+from govcrawl.registry.divisions import region_from_site_code
+from govcrawl.registry.portals import Portal
+from govcrawl.registry.region import Region
 
-ARTICLE_META = "govcrawl_article"  # request meta flag: this request fetches an article
+ARTICLE_META = "govcrawl_article"  # request meta: this request fetches an article
+LISTING_META = "govcrawl_listing"  # request meta: the ListingContext of a listing request
 
 
 def parse_since(value: str | date | None) -> date | None:
@@ -50,17 +59,9 @@ def parse_max_pages(value: str | int | None) -> int | None:
 
 
 class PortalSpider(scrapy.Spider):
-    """Base of every portal spider; subclasses are declarations."""
+    """Crawls the columns of one portal row."""
 
-    # Declared by the portal module:
-    chinese_name: ClassVar[str] = ""
-    region: ClassVar[Region]
-    allowed_domains: ClassVar[list[str]] = []
-    channels: ClassVar[dict[str, str]] = {}  # 栏目 label → first listing page URL
-    # Declared by the platform base:
-    platform: ClassVar[str] = ""
-    article_page: ClassVar[type[ArticlePage]] = ArticlePage
-    listing_page: ClassVar[type[ListingPage]] = ListingPage
+    portal: ClassVar[Portal]
 
     def __init__(
         self,
@@ -72,18 +73,25 @@ class PortalSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.max_pages = parse_max_pages(max_pages)
         self.since = parse_since(since)
-        self.arguments = {
+        # Known from the row, else read from the first page's SiteIDCode (auto mode).
+        self.region: Region | None = self.portal.region
+        self._region_read = False
+        self.allowed_domains = list(self.portal.domains)
+        self.arguments: dict[str, Any] = {
             "max_pages": self.max_pages,
             "since": self.since.isoformat() if self.since else None,
         }
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for channel, url in self.channels.items():
+        for column in self.portal.columns:
+            context = ListingContext(
+                site_hosts=self.portal.domains, column=column.label, platform=column.platform
+            )
             yield scrapy.Request(
-                url,
+                column.url,
                 callback=self.parse_listing,
                 errback=self.on_request_error,
-                meta={"channel": channel, "page_number": 1},
+                meta={LISTING_META: context},
             )
 
     def on_request_error(self, failure: Failure) -> None:
@@ -101,6 +109,33 @@ class PortalSpider(scrapy.Spider):
         parsed = parse_date(shown)
         return parsed is not None and parsed.date < self.since
 
+    def _first_page(self, response: TextResponse, context: ListingContext) -> ListingContext:
+        """What a column's first page tells a row that leaves things open: the platform of an
+        `auto` column, the column's label (meta ColumnName) when the row gives none, and the
+        region (the page's SiteIDCode) when the row names none."""
+        detection = detect_platform(response.url, response.body)
+        if context.platform == AUTO:
+            self.logger.info(
+                "%s: platform %s (%s)",
+                response.url,
+                detection.platform,
+                "; ".join(detection.evidence),
+            )
+            self.crawler.stats.set_value("govcrawl/auto/platform", detection.platform)
+            self.arguments["detected_platform"] = detection.platform
+            context = replace(context, platform=detection.platform)
+        if not context.column and response.selector.type == "html":
+            context = replace(context, column=gov_meta(response.selector).get("columnname"))
+        if self.region is None and not self._region_read:
+            self._region_read = True
+            self.region = region_from_site_code(detection.site_id_code)
+            if self.region is None:
+                self.crawler.stats.inc_value("govcrawl/auto/region_unknown")
+                self.logger.warning("No region for %s: records get region null", response.url)
+            else:
+                self.arguments["region"] = self.region.code
+        return context
+
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """Article requests for the main list, then the next listing page."""
         stats = self.crawler.stats
@@ -108,9 +143,33 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("govcrawl/not_html/listing")
             self.logger.warning("Listing page is not HTML: %s", response.url)
             return
-        page = self.listing_page.from_response(response, tuple(self.allowed_domains))
-        channel, page_number = response.meta["channel"], response.meta["page_number"]
+        context: ListingContext = response.meta[LISTING_META]
+        if context.page_number == 1 and (
+            context.platform == AUTO or not context.column or self.region is None
+        ):
+            context = self._first_page(response, context)
+        platform = platform_for(context.platform)
+        try:
+            entry = platform.listing_entry(response)
+        except NoListing as no_listing:
+            stats.inc_value(f"govcrawl/no_listing/{no_listing.reason}")
+            self.logger.error("%s", no_listing)
+            return
+        if entry is not None:
+            yield scrapy.Request(
+                entry,
+                callback=self.parse_listing,
+                errback=self.on_request_error,
+                meta={LISTING_META: context},
+            )
+            return
+        page = platform.listing(response, context)
         stats.inc_value("govcrawl/listing_pages")
+        stop = platform.stop_reason(page, context)
+        if stop:
+            stats.inc_value(f"govcrawl/pagination_stopped/{stop}")
+            self.logger.debug("Column ends (%s) at %s", stop, response.url)
+            return
         links = page.article_links
         if not links:
             stats.inc_value("govcrawl/listing_pages_without_links")
@@ -129,12 +188,17 @@ class PortalSpider(scrapy.Spider):
                 link.url,
                 callback=self.parse_article,
                 errback=self.on_request_error,
-                meta={ARTICLE_META: True, "channel": channel, "listing_date": link.date},
+                meta={
+                    ARTICLE_META: True,
+                    "platform": context.platform,
+                    "channel": context.column,
+                    "listing_date": link.date,
+                },
             )
         next_url = page.next_page()
         if not next_url:
             return
-        if self.max_pages and page_number >= self.max_pages:
+        if self.max_pages and context.page_number >= self.max_pages:
             stats.inc_value("govcrawl/pagination_stopped/max_pages")
         elif links and old == len(links):
             stats.inc_value("govcrawl/pagination_stopped/since")
@@ -143,16 +207,16 @@ class PortalSpider(scrapy.Spider):
                 next_url,
                 callback=self.parse_listing,
                 errback=self.on_request_error,
-                meta={"channel": channel, "page_number": page_number + 1},
+                meta={LISTING_META: context.following(platform.carry(page))},
             )
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
-        """The article's fields, with the portal's declarations filled in."""
+        """The article's fields, with the portal's facts filled in."""
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("govcrawl/not_html/article")
             self.logger.warning("Article link is not an HTML page: %s", response.url)
             return
-        page = self.article_page.from_response(response)
+        page = platform_for(response.meta["platform"]).article_page.from_response(response)
         reason = page.not_article_reason()
         if reason:
             self.crawler.stats.inc_value(f"govcrawl/not_article/{reason}")
@@ -162,5 +226,5 @@ class PortalSpider(scrapy.Spider):
         if response.meta.get("listing_date"):
             fields["date_candidates"].append(("listing", response.meta["listing_date"]))
         fields["channel"] = fields["channel"] or response.meta.get("channel")
-        fields["site_name"] = fields["site_name"] or self.chinese_name or None
-        yield ArticleItem(portal=self.name, region=self.region.as_record(), **fields)
+        region = self.region.as_record() if self.region else None
+        yield ArticleItem(portal=self.name, region=region, **fields)
