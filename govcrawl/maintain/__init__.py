@@ -1,0 +1,1 @@
+"""Maintainer tools: building the registry, recording fixtures, detection."""
