@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from govcrawl.registry.divisions import division_names
 from govcrawl.maintain.build_registry import (
     COUNTY_SUFFIXES,
     PREFECTURE_SUFFIXES,
@@ -23,6 +22,7 @@ from govcrawl.maintain.build_registry import (
     portal_names,
     to_pinyin,
 )
+from govcrawl.registry.divisions import division_names
 
 REGISTRY = Path(__file__).resolve().parents[1] / "govcrawl" / "registry"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "portals"
