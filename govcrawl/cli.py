@@ -260,6 +260,45 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.problems else 0
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    from govcrawl.maintain.record import record_fixture
+    from govcrawl.registry.portals import registry
+    from govcrawl.spiders.auto import auto_portal
+
+    if bool(args.portal) == bool(args.url):
+        raise CliError("record a registry PORTAL or a column --url (with --name), not both")
+    if args.url:
+        if not args.name:
+            raise CliError("--url needs --name: the fixture's folder name")
+        try:
+            auto_portal(args.url)
+        except ValueError as error:
+            raise CliError(str(error)) from None
+        name, crawl = args.name, ["--url", args.url]
+    elif args.portal not in registry():
+        raise CliError(f"unknown portal {args.portal} (see `govcrawl list`)")
+    else:
+        name, crawl = args.name or args.portal, [args.portal]
+    if args.replay:
+        crawl += ["--replay", "--replay-root", args.replay_root]
+    fixture = Path(args.to) / name
+    try:
+        fixture.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CliError(f"cannot write {fixture}: {error.strerror or error}") from None
+    status, records, stderr = record_fixture(
+        fixture, crawl, articles=args.articles, max_pages=args.max_pages
+    )
+    pages = sum(1 for path in (fixture / "pages").rglob("*") if path.is_file())
+    print(f"{name}: {pages} files and {len(records)} expected records in {fixture}")
+    print("check expected.jsonl by eye before you trust it", file=sys.stderr)
+    if status != 0:
+        print(stderr[-2000:], file=sys.stderr)
+        print(f"error: the recording crawl exited with status {status}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
 def _add_selectors(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every portal of the registry")
     parser.add_argument("--province", help="portals of a province (云南省, or 云南)")
@@ -331,6 +370,21 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--file", help="with a URL: the saved page (no fetching is done)")
     detect.add_argument("--json", action="store_true", help="machine-readable output")
     detect.set_defaults(run=cmd_detect)
+
+    record = commands.add_parser(
+        "record", help="save what a crawl of a portal fetches as a replay fixture"
+    )
+    record.add_argument("portal", nargs="?", metavar="PORTAL", help="a registry portal")
+    record.add_argument("--url", help="instead of a portal: one column, in auto mode")
+    record.add_argument("--name", help="the fixture's folder name (default: the portal)")
+    record.add_argument("--to", required=True, help="directory of fixtures to write into")
+    record.add_argument("--articles", type=int, default=10, help="articles to save (10)")
+    record.add_argument("--max-pages", type=int, default=2, help="listing pages per column (2)")
+    record.add_argument(
+        "--replay", action="store_true", help="record from the replay server, not the web"
+    )
+    _add_replay_root(record)
+    record.set_defaults(run=cmd_record)
 
     check = commands.add_parser("check", help="crawl a portal's recorded pages, show coverage")
     check.add_argument("portal", metavar="PORTAL")

@@ -44,6 +44,8 @@ DOWNLOADER_MIDDLEWARES = {
     "govcrawl.middlewares.SkipStoredArticlesMiddleware": 50,
     # Route every request to the loopback replay proxy when GOVCRAWL_REPLAY_PROXY is set.
     "govcrawl.replay.server.ReplayProxyMiddleware": 740,
+    # `govcrawl record`: save responses as a fixture (after decompression, at 580).
+    "govcrawl.maintain.record.RecordResponses": 580,
 }
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
@@ -68,3 +70,7 @@ GOVCRAWL_SEEN_STORE_PATH = ""
 GOVCRAWL_RUN_ID = ""
 # Loopback replay proxy (set by `govcrawl crawl --replay`); empty: crawl the live portals.
 GOVCRAWL_REPLAY_PROXY = ""
+# `govcrawl record`: the fixture folder responses are saved into (empty: not recording), and
+# how many articles a recording fetches.
+GOVCRAWL_RECORD_DIR = ""
+GOVCRAWL_RECORD_ARTICLES = 10
