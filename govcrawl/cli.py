@@ -106,7 +106,25 @@ def _check_crawl_arguments(args: argparse.Namespace) -> list[str]:
         if args.all or args.portals or any(_selectors(args).values()):
             raise CliError("--url crawls one column in auto mode: name or select no portal")
         return ["auto"]
-    return [portal.name for portal in selected_portals(args, require=True)]
+    names = [portal.name for portal in selected_portals(args, require=True)]
+    return _with_replicas(names, Path(args.replay_root)) if args.replay else names
+
+
+def _with_replicas(names: list[str], root: Path) -> list[str]:
+    """A replay crawl crawls the selected portals that have a replica under `root` (the
+    others' hosts would all answer 502), saying how many it left out; none is an error."""
+    if not root.is_dir():
+        raise CliError(f"no replicas at {root} (use --replay-root)")
+    have = [name for name in names if (root / name / "pages").is_dir()]
+    if not have:
+        raise CliError(f"none of the selected portals has a replica under {root}")
+    if len(names) - len(have):
+        print(
+            f"replay: {len(have)} of the {len(names)} selected portals have a replica "
+            f"under {root}; crawling those",
+            file=sys.stderr,
+        )
+    return have
 
 
 def _summarize(name: str, stats: dict[str, Any]) -> str | None:
