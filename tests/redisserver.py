@@ -32,7 +32,7 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def stop(self) -> None:
+    def stop(self, keep_files: bool = False) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -40,7 +40,8 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if not keep_files:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def _free_port() -> int:
@@ -49,16 +50,17 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_redis(*extra: str) -> RedisServer:
-    """Start `redis-server` on a free loopback port; returns once it answers PING."""
+def start_redis(*extra: str, port: int = 0, directory: Path | None = None) -> RedisServer:
+    """Start `redis-server` on a free loopback port (or `port`, in `directory`: a restart
+    of a stopped server); `extra` options override the defaults. Returns once it answers."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
     import redis
 
-    directory = Path(tempfile.mkdtemp(prefix="govcrawl-redis-"))
+    directory = directory or Path(tempfile.mkdtemp(prefix="govcrawl-redis-"))
     for _ in range(5):  # the port may be taken between probing and binding
-        port = _free_port()
+        port = port or _free_port()
         process = subprocess.Popen(
             [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(directory), *extra],
@@ -74,8 +76,8 @@ def start_redis(*extra: str) -> RedisServer:
                 return server
             except redis.exceptions.ConnectionError:
                 time.sleep(0.02)
-        server.stop()
-        directory.mkdir(exist_ok=True)
+        server.stop(keep_files=True)
+        port = 0
     raise RuntimeError("redis-server did not start")
 
 

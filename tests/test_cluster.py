@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from govcrawl.cluster import JobQueue, enqueue
+from govcrawl.cluster import JobQueue, enqueue, run_worker
 from govcrawl.cluster.__main__ import main as cluster_main
 from govcrawl.cluster.queue import GROUP
 from govcrawl.cluster.worker import DEFAULT_COMMAND, Worker, crawl_arguments
@@ -189,9 +190,11 @@ HOSTS = {
 def test_two_workers_run_every_job_exactly_once_and_never_share_a_host(cluster_factory):
     cluster = cluster_factory(HOSTS)
     # Longer than claim_after: heartbeats must keep it from being reclaimed and run twice.
-    cluster.enqueue(["long"], sleep=2.5)
+    # (claim_after is 2 s, not less, so that a loaded test machine's stalls do not expire
+    # a lock between two heartbeats.)
+    cluster.enqueue(["long"], sleep=3.0)
     cluster.enqueue([f"p{n}" for n in range(8)], sleep=0.3)
-    workers = [cluster.worker("w1"), cluster.worker("w2")]
+    workers = [cluster.worker("w1", claim_after=2.0), cluster.worker("w2", claim_after=2.0)]
     assert [finish(w) for w in workers] == [0, 0]
 
     portals = list(HOSTS)
@@ -288,6 +291,16 @@ def test_heartbeat_keeps_the_job_and_stops_when_another_worker_took_it(cluster_f
     assert mine.heartbeat(job, [], 10_000) == 0  # job lost
 
 
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_jobs_are_taken_over_either_protocol(cluster_factory, protocol):
+    cluster = cluster_factory({})
+    cluster.enqueue(["p"], max_pages="1")
+    client = redis.Redis.from_url(cluster.server.url, protocol=protocol)
+    job = JobQueue(client, cluster.prefix, consumer="w1").take(claim_after_ms=1000, block_ms=10)
+    client.close()
+    assert (job.portal, job.crawl_args, job.deliveries) == ("p", {"max_pages": "1"}, 1)
+
+
 def test_enqueue_command_carries_the_crawl_arguments(cluster_factory):
     cluster = cluster_factory({})
     common = ["--redis", cluster.server.url, "--prefix", cluster.prefix]
@@ -320,3 +333,45 @@ def test_the_crawl_command_shares_the_redis_seen_store(cluster_factory, tmp_path
     assert f"GOVCRAWL_REDIS_URL={cluster.server.url}" in argv
     assert f"GOVCRAWL_REDIS_PREFIX={cluster.prefix}" in argv
     assert argv[len(DEFAULT_COMMAND) :] == ["--max-pages", "2", "--replay"]
+
+
+def test_a_worker_outlives_a_redis_restart_and_loses_nothing_acked(tmp_path):
+    """Redis stops mid-job: the worker stops that crawl (its locks can no longer be kept),
+    waits for Redis, and the job, still pending in the AOF, is reclaimed and finished."""
+    server = redisserver.start_redis("--appendonly", "yes", "--appendfsync", "always")
+    try:
+        cluster = Cluster(server, tmp_path, {"slow": ["s.gov.cn"], "quick": ["q.gov.cn"]})
+        cluster.enqueue(["quick"])
+        cluster.enqueue(["slow"], hold=["slow"])
+        worker = cluster.worker("w1", claim_after=1.0)
+        wait_until(lambda: cluster.runs("start")["slow"] == 1, "slow to start")
+        cluster.client.close()
+        server.stop(keep_files=True)
+        (crawl,) = [e["pid"] for e in cluster.events() if e["portal"] == "slow"]
+        wait_until(lambda: gone(crawl), "the worker to stop the crawl it cannot keep")
+        (tmp_path / "events.jsonl.go").touch()
+        server = redisserver.start_redis(
+            "--appendonly", "yes", port=server.port, directory=server.directory
+        )
+        assert finish(worker) == 0
+        assert cluster.runs("end") == Counter({"quick": 1, "slow": 1})
+        assert cluster.runs("start") == Counter({"quick": 1, "slow": 2})
+        assert cluster.queue.backlog() == 0
+        assert sorted(job["portal"] for job in cluster.stream(":done")) == ["quick", "slow"]
+        cluster.client.close()
+    finally:
+        server.stop()
+
+
+def test_an_idle_worker_with_default_timings_leaves_cleanly(cluster_factory, tmp_path, caplog):
+    """With nothing queued it exits; its blocking reads stay within the client's socket
+    timeout (a read blocking past it looked like a Redis outage)."""
+    cluster = cluster_factory({})
+    client = redis.Redis.from_url(cluster.server.url)
+    summary = run_worker(
+        client, output_dir=tmp_path / "w", hosts_for=cluster.hosts.__getitem__,
+        prefix=cluster.prefix, worker_id="idle",
+    )  # fmt: skip
+    client.close()
+    assert summary.done == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -63,6 +63,14 @@ return freed
 """
 
 
+def _entries(reply: Any) -> list[tuple[Any, Any]]:
+    """Entries of an XREAD(GROUP) reply: RESP2 `[[stream, entries]]`, RESP3 (protocol=3
+    clients) `{stream: [entries]}`."""
+    if isinstance(reply, dict):
+        return [entry for chunks in reply.values() for chunk in chunks for entry in chunk]
+    return [entry for _stream, entries in reply or [] for entry in entries]
+
+
 def text(value: bytes | str) -> str:
     """Redis replies as str, whether or not the client decodes responses."""
     return value.decode() if isinstance(value, bytes) else value
@@ -147,12 +155,11 @@ class JobQueue:
             info = self.redis.xpending_range(self.stream, GROUP, entry_id, entry_id, 1)
             deliveries = int(info[0]["times_delivered"]) if info else 1
             return self._job(entry_id, fields, deliveries)
-        streams: Any = self.redis.xreadgroup(
+        read: Any = self.redis.xreadgroup(
             GROUP, self.consumer, {self.stream: ">"}, count=1, block=block_ms
         )
-        for _stream, entries in streams or []:
-            for entry_id, fields in entries:
-                return self._job(entry_id, fields, 1)
+        for entry_id, fields in _entries(read):
+            return self._job(entry_id, fields, 1)
         return None
 
     @staticmethod

@@ -139,8 +139,11 @@ class Worker:
         # A lock or a registration lives as long as a job may stay idle before it is
         # reclaimed: when another worker reclaims a dead worker's job, its locks are gone.
         self.ttl_ms = max(100, int(claim_after * 1000))
-        self.beat = claim_after / 3
-        self.poll_ms = max(50, min(5000, self.ttl_ms // 2))
+        # Heartbeats well within a lock's life: a worker stalled (swapping, a loaded host)
+        # for most of claim_after still keeps its job and its hosts.
+        self.beat = min(claim_after / 3, 10.0)
+        # How long a take blocks in Redis: well under redis-py's 5 s socket timeout.
+        self.poll_ms = max(50, min(1000, self.ttl_ms // 2))
         self.token = f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(48):x}"
         self.stop = threading.Event()
         self.summary = Summary()
@@ -166,11 +169,11 @@ class Worker:
             try:
                 if not self.queue.renew(self.worker_id, self.token, self.ttl_ms):
                     raise RuntimeError(f"worker id {self.worker_id} taken by another process")
+                if not self.forever and self.queue.backlog() == 0:
+                    return
                 job = self.queue.take(claim_after_ms=self.ttl_ms, block_ms=self.poll_ms)
                 if job is not None:
                     self._handle(job)
-                elif not self.forever and self.queue.backlog() == 0:
-                    return
                 outage = 0
             except REDIS_ERRORS as error:
                 outage += 1
