@@ -1,0 +1,263 @@
+"""The cluster on Redis: seen-store memory and speed, job throughput with 1 and 2 workers.
+
+Starts its own `redis-server` on a free loopback port (no persistence, a tmp dir), then:
+
+1. Memory per URL of the two seen-store layouts, at 100,000 and 1,000,000 URLs of one
+   portal: `INFO memory` used_memory (after `MEMORY PURGE`) before and after, per URL.
+   - buckets: `RedisSeenStore` (4096 listpack hashes a portal, 19-byte fields), with
+     `hash-max-listpack-entries 512` as docs/cluster.md recommends, and with Redis's
+     default 128;
+   - set: one SET a portal of the raw 20-byte hashes (SADD / SMISMEMBER).
+2. Seen-store operations per second on the 1M-URL portal, half hits, half misses:
+   `stored()` in batches of 1, 20 and 100 hashes, `add()` in batches of 100; the SET's
+   SMISMEMBER in batches of 100 for comparison. One client, loopback.
+3. Jobs per second: N jobs through 1 and then 2 worker processes
+   (`python -m govcrawl.cluster worker`), each job a fake crawl process: a no-op (what the
+   queue, the locks and a process start cost) and one that sleeps 0.5 s (a job that waits,
+   as a polite crawl does). Wall time from starting the workers until they have all left.
+
+Writes its section at the end of BENCHMARKS.md (`<!-- cluster:begin -->` … `end`), outside
+the perf block, replacing an earlier one; `--no-write` only prints.
+
+    python benchmarks/cluster_bench.py [--urls 1000000] [--jobs 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+from perfkit import BENCHMARKS_MD, ROOT, provenance
+
+from govcrawl.cluster import enqueue
+from govcrawl.stores.redis import RedisSeenStore
+
+PORTAL = "gd_zijin"
+BEGIN, END = "<!-- cluster:begin -->", "<!-- cluster:end -->"
+
+
+@contextmanager
+def redis_server(*extra: str) -> Iterator[redis.Redis]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    directory = tempfile.mkdtemp(prefix="cluster-bench-")
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", directory, *extra],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(200):
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.02)
+        yield client
+    finally:
+        client.close()
+        process.terminate()
+        process.wait()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def hashes(start: int, stop: int) -> list[str]:
+    """SHA-1 of a counter: keys in random order, as real URL hashes arrive."""
+    return [hashlib.sha1(i.to_bytes(8, "little")).hexdigest() for i in range(start, stop)]
+
+
+def used_memory(client: redis.Redis) -> int:
+    client.execute_command("MEMORY PURGE")
+    return int(client.info("memory")["used_memory"])
+
+
+def fill_buckets(client: redis.Redis, keys: list[str]) -> None:
+    store = RedisSeenStore(client)
+    for start in range(0, len(keys), 10_000):
+        store.add(PORTAL, keys[start : start + 10_000])
+
+
+def fill_set(client: redis.Redis, keys: list[str]) -> None:
+    for start in range(0, len(keys), 10_000):
+        client.sadd(f"set:{PORTAL}", *(bytes.fromhex(k) for k in keys[start : start + 10_000]))
+
+
+def bytes_per_url(fill: Callable[[redis.Redis, list[str]], None], size: int, *extra: str) -> float:
+    with redis_server(*extra) as client:
+        before = used_memory(client)
+        fill(client, hashes(0, size))
+        return (used_memory(client) - before) / size
+
+
+def rate(calls: Callable[[], None], items: int, seconds: float = 3.0) -> float:
+    """Items a second over repeated `calls()` (each handling `items`) for ~`seconds`."""
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        calls()
+        done += items
+    return done / (time.perf_counter() - start)
+
+
+def seen_store_rates(size: int) -> dict[str, float]:
+    with redis_server("--hash-max-listpack-entries", "512") as client:
+        fill_buckets(client, hashes(0, size))
+        fill_set(client, hashes(0, size))
+        store = RedisSeenStore(client)
+        hits, misses = hashes(0, 500), hashes(size, size + 500)
+        probe = [h for pair in zip(hits, misses, strict=True) for h in pair]
+        fresh = iter(range(size + 1000, 10**9, 100))
+        rates = {}
+        for batch in (1, 20, 100):
+            rates[f"stored(), batches of {batch}"] = rate(
+                lambda batch=batch: store.stored(PORTAL, probe[:batch]), batch
+            )
+        rates["add(), batches of 100"] = rate(
+            lambda: store.add(PORTAL, hashes(next(fresh), next(fresh))), 100
+        )
+        raw = [bytes.fromhex(h) for h in probe[:100]]
+        rates["SET: SMISMEMBER, batches of 100"] = rate(
+            lambda: client.smismember(f"set:{PORTAL}", raw), 100
+        )
+        return rates
+
+
+FAKE = "import sys, time; time.sleep(float(sys.argv[1]))"
+
+
+def jobs_per_second(jobs: int, workers: int, sleep: float) -> float:
+    with redis_server() as client:
+        port = client.connection_pool.connection_kwargs["port"]
+        url = f"redis://127.0.0.1:{port}/0"
+        portals = [f"p{n}" for n in range(jobs)]
+        with tempfile.TemporaryDirectory() as tmp:
+            hosts = Path(tmp) / "hosts.json"
+            hosts.write_text(json.dumps({p: [f"www.{p}.gov.cn"] for p in portals}))
+            enqueue(client, portals, {})
+            command = [sys.executable, "-S", "-c", FAKE, str(sleep), "{portal}"]
+            argv = [sys.executable, "-m", "govcrawl.cluster", "worker", "--redis", url,
+                    "--output", tmp, "--hosts", str(hosts), "--claim-after", "30",
+                    "--crawl-command", json.dumps(command)]  # fmt: skip
+            start = time.perf_counter()
+            running = [
+                subprocess.Popen(
+                    [*argv, "--worker-id", f"w{n}"], cwd=ROOT, stderr=subprocess.DEVNULL
+                )
+                for n in range(workers)
+            ]
+            codes = [process.wait() for process in running]
+            elapsed = time.perf_counter() - start
+            finished = client.xlen("govcrawl:jobs:done")
+        if codes != [0] * workers or finished != jobs:
+            raise RuntimeError(f"workers exited {codes}, {finished} of {jobs} jobs done")
+        return jobs / elapsed
+
+
+def write_tail_section(markdown: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace (or append at the end of the file) the cluster section, under the lock the
+    other benchmarks take; the rest of the file is kept byte for byte."""
+    block = f"{BEGIN}\n{markdown.rstrip()}\n{END}\n"
+    with open(Path(tempfile.gettempdir()) / "govcrawl-benchmarks-md.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        text = path.read_text("utf-8")
+        found = re.search(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", text, re.S)
+        if found:
+            text = text[: found.start()] + block + text[found.end() :]
+        else:
+            text = text.rstrip("\n") + "\n\n" + block
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--urls", type=int, default=1_000_000)
+    parser.add_argument("--jobs", type=int, default=40)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("redis-server") is None:
+        sys.exit("redis-server is not installed (apt-get install -y redis-server)")
+    version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True)
+
+    sizes = sorted({100_000, args.urls})
+    memory_rows = []
+    for size in sizes:
+        row = {
+            "buckets, listpack ≤ 512": bytes_per_url(
+                fill_buckets, size, "--hash-max-listpack-entries", "512"
+            ),
+            "buckets, Redis default 128": bytes_per_url(fill_buckets, size),
+            "one SET": bytes_per_url(fill_set, size),
+        }
+        memory_rows.append((size, row))
+        print(size, {k: round(v, 1) for k, v in row.items()}, flush=True)
+    rates = seen_store_rates(args.urls)
+    print({k: round(v) for k, v in rates.items()}, flush=True)
+    throughput = {
+        (sleep, workers): jobs_per_second(args.jobs, workers, sleep)
+        for sleep in (0.0, 0.5)
+        for workers in (1, 2)
+    }
+    print({k: round(v, 2) for k, v in throughput.items()}, flush=True)
+
+    columns = list(memory_rows[0][1])
+    lines = [
+        "## Cluster on Redis (issue 13)",
+        "",
+        provenance().rstrip(),
+        f"- Redis: {version.stdout.strip()}, on the same machine (loopback).",
+        "",
+        "**Seen-store memory**, bytes a URL (used_memory after MEMORY PURGE, one portal):",
+        "",
+        "| URLs | " + " | ".join(columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
+        *(
+            f"| {size:,} | " + " | ".join(f"{row[c]:.1f}" for c in columns) + " |"
+            for size, row in memory_rows
+        ),
+        "",
+        f"So a million seen URLs take {memory_rows[-1][1][columns[0]]:.0f} MB of Redis in "
+        f"the shipped layout (`hash-max-listpack-entries 512`), "
+        f"{memory_rows[-1][1]['one SET']:.0f} MB as a SET.",
+        "",
+        f"**Seen-store speed** on a {args.urls:,}-URL portal, one client, half hits:",
+        "",
+        "| operation | hashes a second |",
+        "|---|---|",
+        *(f"| {name} | {value:,.0f} |" for name, value in rates.items()),
+        "",
+        f"**Jobs** ({args.jobs} jobs, distinct hosts, each a fake crawl process; "
+        "wall time from starting the workers to their exit):",
+        "",
+        "| job | 1 worker | 2 workers |",
+        "|---|---|---|",
+        *(
+            f"| {label} | {throughput[(sleep, 1)]:.1f} jobs/s "
+            f"| {throughput[(sleep, 2)]:.1f} jobs/s |"
+            for sleep, label in ((0.0, "no-op process"), (0.5, "sleeps 0.5 s"))
+        ),
+    ]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if not args.no_write:
+        write_tail_section(report)
+
+
+if __name__ == "__main__":
+    main()
