@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_PREFIX = "govcrawl"
-# 4096 buckets: ~245 hashes a bucket at 1M URLs, within `hash-max-listpack-entries 512`
-# up to ~1.9M URLs a portal (see docs/cluster.md). Fewer buckets cost less per small portal
-# but make longer listpacks to scan per lookup.
+# 4096 buckets: ~245 hashes a bucket at 1M URLs; within Redis's default
+# `hash-max-listpack-entries 512` up to ~1.9M URLs a portal (see docs/cluster.md). Fewer
+# buckets cost less per small portal but make longer listpacks to scan per lookup.
 DEFAULT_BUCKET_BITS = 12
 # Commands per pipeline flush: bounds the client's buffer on a huge batch.
 CHUNK = 10_000
