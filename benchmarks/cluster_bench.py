@@ -2,11 +2,12 @@
 
 Starts its own `redis-server` on a free loopback port (no persistence, a tmp dir), then:
 
-1. Memory per URL of the two seen-store layouts, at 10,000, 100,000 and 1,000,000 URLs of one
+1. Memory per URL of the seen-store layouts, at 10,000, 30,000, 100,000 and 1,000,000 URLs of one
    portal: `INFO memory` used_memory (after `MEMORY PURGE`) before and after, per URL.
    - buckets: `RedisSeenStore` (4096 listpack hashes a portal, 19-byte fields), with
      `hash-max-listpack-entries 512` (Redis's default, which docs/cluster.md says to
      keep), and lowered to 128 (what a server tuned down would cost);
+   - 1024 buckets (`GOVCRAWL_REDIS_SEEN_BUCKET_BITS=10`): cheaper for small portals;
    - set: one SET a portal of the raw 20-byte hashes (SADD / SMISMEMBER).
 2. Seen-store operations per second on the 1M-URL portal, half hits, half misses:
    `stored()` in batches of 1, 20 and 100 hashes, `add()` in batches of 100; the SET's
@@ -87,10 +88,14 @@ def used_memory(client: redis.Redis) -> int:
     return int(client.info("memory")["used_memory"])
 
 
-def fill_buckets(client: redis.Redis, keys: list[str]) -> None:
-    store = RedisSeenStore(client)
+def fill_buckets(client: redis.Redis, keys: list[str], bits: int = 12) -> None:
+    store = RedisSeenStore(client, bucket_bits=bits)
     for start in range(0, len(keys), 10_000):
         store.add(PORTAL, keys[start : start + 10_000])
+
+
+def fill_1024_buckets(client: redis.Redis, keys: list[str]) -> None:
+    fill_buckets(client, keys, bits=10)
 
 
 def fill_set(client: redis.Redis, keys: list[str]) -> None:
@@ -195,15 +200,18 @@ def main() -> None:
         sys.exit("redis-server is not installed (apt-get install -y redis-server)")
     version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True)
 
-    sizes = sorted({10_000, 100_000, args.urls})
+    sizes = sorted({10_000, 30_000, 100_000, args.urls})
     memory_rows = []
     for size in sizes:
         row = {
-            "buckets, listpack ≤ 512 (default)": bytes_per_url(
+            "4096 buckets (shipped), listpack ≤ 512 (default)": bytes_per_url(
                 fill_buckets, size, "--hash-max-listpack-entries", "512"
             ),
-            "buckets, listpack ≤ 128": bytes_per_url(
+            "4096 buckets, listpack ≤ 128": bytes_per_url(
                 fill_buckets, size, "--hash-max-listpack-entries", "128"
+            ),
+            "1024 buckets, listpack ≤ 512": bytes_per_url(
+                fill_1024_buckets, size, "--hash-max-listpack-entries", "512"
             ),
             "one SET": bytes_per_url(fill_set, size),
         }

@@ -291,6 +291,31 @@ def test_heartbeat_keeps_the_job_and_stops_when_another_worker_took_it(cluster_f
     assert mine.heartbeat(job, [], 10_000) == 0  # job lost
 
 
+def test_a_crawl_that_cannot_start_is_a_failed_run(cluster_factory, tmp_path):
+    cluster = cluster_factory({"p": ["p.gov.cn"]})
+    cluster.enqueue(["p"])
+    client = redis.Redis.from_url(cluster.server.url)
+    summary = run_worker(
+        client, output_dir=tmp_path / "w", hosts_for=cluster.hosts.__getitem__,
+        prefix=cluster.prefix, command=[str(tmp_path / "no-such-crawl")], max_tries=1,
+    )  # fmt: skip
+    client.close()
+    assert (summary.failed, summary.buried) == (1, 1)
+    (dead,) = cluster.stream(":dead")
+    assert dead["reason"].startswith("cannot start the crawl")
+
+
+def test_a_worker_without_redis_says_so(tmp_path, capsys):
+    hosts = tmp_path / "hosts.json"
+    hosts.write_text("{}")
+    status = cluster_main(
+        ["worker", "--redis", "redis://127.0.0.1:1/0", "--hosts", str(hosts),
+         "--output", str(tmp_path)]
+    )  # fmt: skip
+    assert status == 1
+    assert "error: cannot reach Redis at redis://127.0.0.1:1/0" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_jobs_are_taken_over_either_protocol(cluster_factory, protocol):
     cluster = cluster_factory({})

@@ -88,13 +88,15 @@ def test_bad_input_is_refused(store):
 
 
 def test_from_crawler_reads_url_and_prefix(redis_server):
-    crawler = get_crawler(
-        settings_dict={"GOVCRAWL_REDIS_URL": redis_server.url, "GOVCRAWL_REDIS_PREFIX": "cr"}
-    )
-    store = RedisSeenStore.from_crawler(crawler)
+    settings = {
+        "GOVCRAWL_REDIS_URL": redis_server.url,
+        "GOVCRAWL_REDIS_PREFIX": "cr",
+        "GOVCRAWL_REDIS_SEEN_BUCKET_BITS": "10",
+    }
+    store = RedisSeenStore.from_crawler(get_crawler(settings_dict=settings))
     try:
         store.add("gd_zijin", hashes("a"))
-        assert store.redis.exists("cr:seen:gd_zijin")
+        assert store.redis.hget("cr:seen:gd_zijin", "bucket_bits") == b"10"
         assert store.redis.connection_pool.connection_kwargs["port"] == redis_server.port
     finally:
         store.close()

@@ -170,6 +170,8 @@ def worker_command(
         )
     except ValueError as error:
         return _error(str(error), EXIT_USAGE)
+    except REDIS_ERRORS as error:
+        return _error(f"cannot reach Redis at {args.redis}: {error}", EXIT_FAILED)
     except RuntimeError as error:
         return _error(str(error), EXIT_FAILED)
     finally:

@@ -154,7 +154,7 @@ class Worker:
     def run(self) -> Summary:
         """Take jobs until the queue holds none (or forever, or until SIGTERM/SIGINT)."""
         with self._signals():
-            self._register()
+            self._start()
             try:
                 self._loop()
             finally:
@@ -162,8 +162,27 @@ class Worker:
                     self.queue.unregister(self.worker_id, self.token)
         return self.summary
 
+    def _start(self) -> None:
+        """Register and make sure the group exists. Redis down: a `forever` worker (a
+        service) waits for it; a one-off run fails at once, with the error."""
+        outage = 0
+        while True:
+            try:
+                self._register()
+                self.queue.ensure_group()
+                return
+            except REDIS_ERRORS as error:
+                if not self.forever:
+                    raise
+                outage += 1
+                self._wait_for_redis(outage, error)
+
+    def _wait_for_redis(self, outage: int, error: Exception) -> None:
+        pause = min(30.0, 0.5 * 2**outage)
+        log.warning("%s: Redis unreachable (%s); retrying in %.0f s", self, error, pause)
+        self.stop.wait(pause)
+
     def _loop(self) -> None:
-        self.queue.ensure_group()
         outage = 0
         while not self.stop.is_set():
             try:
@@ -177,9 +196,7 @@ class Worker:
                 outage = 0
             except REDIS_ERRORS as error:
                 outage += 1
-                pause = min(30.0, 0.5 * 2**outage)
-                log.warning("%s: Redis unreachable (%s); retrying in %.0f s", self, error, pause)
-                self.stop.wait(pause)
+                self._wait_for_redis(outage, error)
 
     def _register(self) -> None:
         """Claim the worker id; a previous process of the same id may hold it until its
@@ -272,15 +289,20 @@ class Worker:
         started, wall_start = time.monotonic(), time.time()
         log.info("%s: %s started (job %s, try %d)", self, job.portal, job.id, job.tries_before + 1)
         with open(log_path, "ab") as log_file:
-            process = subprocess.Popen(
-                self.argv(job),
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # the worker alone decides when it stops
-                preexec_fn=_die_with_parent,
-            )
-            outcome = self._watch(process, job, lock_keys)
+            try:
+                process = subprocess.Popen(
+                    self.argv(job),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # the worker alone decides when it stops
+                    preexec_fn=_die_with_parent,
+                )
+            except (OSError, subprocess.SubprocessError) as error:
+                log_file.write(f"cannot start the crawl: {error}\n".encode())
+                outcome = Outcome("failed")
+            else:
+                outcome = self._watch(process, job, lock_keys)
         outcome.report = {
             "output": str(self.output_dir),
             "log": str(log_path),
@@ -288,7 +310,8 @@ class Worker:
             "seconds": f"{time.monotonic() - started:.1f}",
         }
         if outcome.status == "failed":
-            outcome.reason = f"exit status {outcome.returncode}: {_tail(log_path)}"
+            status = "" if outcome.returncode is None else f"exit status {outcome.returncode}: "
+            outcome.reason = status + _tail(log_path)
         return outcome
 
     def _watch(self, process: subprocess.Popen[bytes], job: Job, lock_keys: list[str]) -> Outcome:

@@ -26,7 +26,8 @@ DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_PREFIX = "govcrawl"
 # 4096 buckets: ~245 hashes a bucket at 1M URLs; within Redis's default
 # `hash-max-listpack-entries 512` up to ~1.9M URLs a portal (see docs/cluster.md). Fewer
-# buckets cost less per small portal but make longer listpacks to scan per lookup.
+# buckets cost less per small portal but overflow sooner (1024: past ~450k URLs); the
+# GOVCRAWL_REDIS_SEEN_BUCKET_BITS setting applies to portals not stored yet.
 DEFAULT_BUCKET_BITS = 12
 # Commands per pipeline flush: bounds the client's buffer on a huge batch.
 CHUNK = 10_000
@@ -74,6 +75,7 @@ class RedisSeenStore:
         return cls.from_url(
             settings.get("GOVCRAWL_REDIS_URL") or DEFAULT_URL,
             prefix=settings.get("GOVCRAWL_REDIS_PREFIX") or DEFAULT_PREFIX,
+            bucket_bits=settings.getint("GOVCRAWL_REDIS_SEEN_BUCKET_BITS", DEFAULT_BUCKET_BITS),
         )
 
     def _layout(self, portal: str) -> tuple[str, int]:
