@@ -20,7 +20,6 @@ from govcrawl.cluster.commands import (
     enqueue_command,
     worker_command,
 )
-from govcrawl.cluster.worker import DEFAULT_COMMAND
 
 
 def hosts_from_file(path: str) -> dict[str, list[str]]:
@@ -44,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "enqueue":
         return enqueue_command(args, select=lambda args: list(args.portals))
     hosts = hosts_from_file(args.hosts)
-    command = json.loads(args.crawl_command) if args.crawl_command else DEFAULT_COMMAND
+    command = json.loads(args.crawl_command) if args.crawl_command else None
     return worker_command(args, hosts_for=hosts.__getitem__, command=command)
 
 

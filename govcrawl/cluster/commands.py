@@ -14,21 +14,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
-
-from govcrawl.cluster.queue import DEFAULT_PREFIX, enqueue
-from govcrawl.cluster.worker import (
+from govcrawl.cluster.defaults import (
     DEFAULT_CLAIM_AFTER,
-    DEFAULT_COMMAND,
     DEFAULT_MAX_TRIES,
-    REDIS_ERRORS,
-    HostsFor,
-    default_worker_id,
-    run_worker,
+    DEFAULT_PREFIX,
+    DEFAULT_URL,
 )
-from govcrawl.stores.redis import DEFAULT_URL
+
+if TYPE_CHECKING:  # the commands import redis-py when run, not when the parser is built
+    from govcrawl.cluster.worker import HostsFor
 
 EXIT_USAGE, EXIT_FAILED = 2, 1
 # `govcrawl crawl` options a job carries to its crawl (argparse dest names).
@@ -104,15 +100,6 @@ def crawl_args_of(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
-        url,
-        health_check_interval=30,
-        retry=redis.retry.Retry(redis.backoff.ExponentialBackoff(cap=2.0), 3),
-        retry_on_error=list(REDIS_ERRORS),
-    )
-
-
 def _error(message: str, status: int) -> int:
     print(f"error: {message}", file=sys.stderr)
     return status
@@ -122,7 +109,10 @@ def enqueue_command(
     args: argparse.Namespace, select: Callable[[argparse.Namespace], list[str]]
 ) -> int:
     """Queue one job per portal `select(args)` names, with the crawl arguments given."""
+    from govcrawl.cluster.queue import enqueue
+    from govcrawl.cluster.worker import REDIS_ERRORS
     from govcrawl.spiders.base import parse_max_pages, parse_since
+    from govcrawl.stores.redis import connect
 
     try:  # a bad argument fails here once, not in every job
         parse_since(args.since)
@@ -132,7 +122,7 @@ def enqueue_command(
         return _error(str(error), EXIT_USAGE)
     if not portals:
         return _error("no portal selected (name portals, or use the selectors)", EXIT_USAGE)
-    client = _client(args.redis)
+    client = connect(args.redis)
     try:
         count = enqueue(client, portals, crawl_args_of(args), prefix=args.prefix)
     except REDIS_ERRORS as error:
@@ -146,15 +136,24 @@ def enqueue_command(
 def worker_command(
     args: argparse.Namespace,
     hosts_for: HostsFor,
-    command: Sequence[str] = DEFAULT_COMMAND,
+    command: Sequence[str] | None = None,
 ) -> int:
     """Run a worker; its crawls write under `<output>/<worker-id>/`. Exit status 1 when a
-    job it ran was dead-lettered, so that a cron'd worker's failures are seen."""
+    job it ran was dead-lettered, so that a cron'd worker's failures are seen. `command`:
+    the crawl's argv template (default `worker.DEFAULT_COMMAND`)."""
+    from govcrawl.cluster.worker import (
+        DEFAULT_COMMAND,
+        REDIS_ERRORS,
+        default_worker_id,
+        run_worker,
+    )
+    from govcrawl.stores.redis import connect
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
     worker_id = args.worker_id or default_worker_id()
-    client = _client(args.redis)
+    client = connect(args.redis)
     try:
         summary = run_worker(
             client,
@@ -165,7 +164,7 @@ def worker_command(
             worker_id=worker_id,
             prefix=args.prefix,
             redis_url=args.redis,
-            command=command,
+            command=command or DEFAULT_COMMAND,
             max_tries=args.max_tries,
         )
     except ValueError as error:

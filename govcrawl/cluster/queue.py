@@ -24,7 +24,8 @@ from typing import Any
 
 import redis
 
-DEFAULT_PREFIX = "govcrawl"
+from govcrawl.stores.redis import DEFAULT_PREFIX
+
 GROUP = "workers"
 DONE_KEEP = 10_000
 

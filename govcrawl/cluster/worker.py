@@ -30,7 +30,8 @@ from urllib.parse import quote
 
 import redis
 
-from govcrawl.cluster.queue import DEFAULT_PREFIX, Job, JobQueue
+from govcrawl.cluster.defaults import DEFAULT_CLAIM_AFTER, DEFAULT_MAX_TRIES, DEFAULT_PREFIX
+from govcrawl.cluster.queue import Job, JobQueue
 
 log = logging.getLogger("govcrawl.cluster")
 
@@ -41,8 +42,6 @@ DEFAULT_COMMAND: tuple[str, ...] = (
     "-s", "GOVCRAWL_REDIS_URL={redis_url}",
     "-s", "GOVCRAWL_REDIS_PREFIX={prefix}",
 )  # fmt: skip
-DEFAULT_CLAIM_AFTER = 300.0
-DEFAULT_MAX_TRIES = 3
 REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 HostsFor = Callable[[str], Sequence[str]]
 

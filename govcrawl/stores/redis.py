@@ -17,9 +17,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import redis
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # redis-py is imported when a store is opened: the CLI starts without it
+    import redis
     from scrapy.crawler import Crawler
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
@@ -41,6 +40,18 @@ def portal_key(prefix: str, portal: str) -> str:
     return f"{prefix}:seen:{portal}"
 
 
+def connect(url: str, retries: int = 3) -> redis.Redis:
+    """A client that retries a failed command `retries` times with backoff (≤ 2 s apart)."""
+    import redis
+
+    return redis.Redis.from_url(
+        url,
+        health_check_interval=30,
+        retry=redis.retry.Retry(redis.backoff.ExponentialBackoff(cap=2.0), retries),
+        retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
+    )
+
+
 class RedisSeenStore:
     """`SeenStore` on Redis: batched membership (one round trip), pipelined writes."""
 
@@ -59,15 +70,8 @@ class RedisSeenStore:
 
     @classmethod
     def from_url(cls, url: str = DEFAULT_URL, **kwargs: Any) -> RedisSeenStore:
-        # Retries ride out a Redis restart or failover of a few seconds; past that the
-        # crawl fails and its worker retries the job (docs/cluster.md).
-        client = redis.Redis.from_url(
-            url,
-            health_check_interval=30,
-            retry=redis.retry.Retry(redis.backoff.ExponentialBackoff(cap=2.0), 5),
-            retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
-        )
-        return cls(client, **kwargs)
+        # Retries ride out a Redis restart or failover of a few seconds (docs/cluster.md).
+        return cls(connect(url, retries=5), **kwargs)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisSeenStore:
