@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import os
 import random
@@ -81,12 +82,15 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def _die_with_parent() -> None:
+def _die_with(worker_pid: int) -> None:
     """In the crawl process: be killed if the worker dies, even by SIGKILL (Linux), so an
-    orphaned crawl never keeps hitting a host whose job another worker has reclaimed."""
+    orphaned crawl never keeps hitting a host whose job another worker has reclaimed. A
+    worker that died before this ran has already left the crawl an orphan: exit."""
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() != worker_pid:
+            os._exit(1)
 
 
 @dataclass
@@ -295,7 +299,7 @@ class Worker:
                     stdout=log_file,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,  # the worker alone decides when it stops
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=functools.partial(_die_with, os.getpid()),
                 )
             except (OSError, subprocess.SubprocessError) as error:
                 log_file.write(f"cannot start the crawl: {error}\n".encode())
@@ -314,13 +318,19 @@ class Worker:
         return outcome
 
     def _watch(self, process: subprocess.Popen[bytes], job: Job, lock_keys: list[str]) -> Outcome:
-        last_beat = time.monotonic()
+        last_beat = next_beat = time.monotonic()
         while True:
-            try:
-                code = process.wait(timeout=self.beat)
+            next_beat += self.beat
+            # Waits in slices of at most a second, so that SIGTERM is seen at once.
+            while (left := next_beat - time.monotonic()) > 0 and not self.stop.is_set():
+                try:
+                    code = process.wait(timeout=min(left, 1.0))
+                    return Outcome("done" if code == 0 else "failed", code)
+                except subprocess.TimeoutExpired:
+                    pass
+            if process.poll() is not None:
+                code = process.returncode
                 return Outcome("done" if code == 0 else "failed", code)
-            except subprocess.TimeoutExpired:
-                pass
             if self.stop.is_set():
                 _terminate(process)
                 return Outcome("interrupted", process.returncode)
