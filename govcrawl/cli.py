@@ -317,6 +317,25 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    from govcrawl.cluster.commands import enqueue_command
+
+    def select(args: argparse.Namespace) -> list[str]:
+        try:
+            return [portal.name for portal in selected_portals(args, require=True)]
+        except CliError as error:
+            raise ValueError(str(error)) from None
+
+    return enqueue_command(args, select=select)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from govcrawl.cluster.commands import worker_command
+    from govcrawl.registry.portals import registry
+
+    return worker_command(args, hosts_for=lambda name: list(registry()[name].domains))
+
+
 def _add_selectors(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every portal of the registry")
     parser.add_argument("--province", help="portals of a province (云南省, or 云南)")
@@ -403,6 +422,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_replay_root(record)
     record.set_defaults(run=cmd_record)
+
+    from govcrawl.cluster.commands import add_enqueue_arguments, add_worker_arguments
+
+    enqueue = commands.add_parser("enqueue", help="queue one crawl job per portal (cluster)")
+    enqueue.add_argument("portals", nargs="*", metavar="PORTAL")
+    _add_selectors(enqueue)
+    add_enqueue_arguments(enqueue)
+    enqueue.set_defaults(run=cmd_enqueue)
+
+    worker = commands.add_parser("worker", help="run queued crawl jobs until none is left")
+    add_worker_arguments(worker)
+    worker.set_defaults(run=cmd_worker)
 
     check = commands.add_parser("check", help="crawl a portal's recorded pages, show coverage")
     check.add_argument("portal", metavar="PORTAL")
