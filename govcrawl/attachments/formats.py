@@ -8,6 +8,7 @@ broken bytes is counted as `broken_file` by the caller.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import struct
 import zipfile
@@ -15,6 +16,10 @@ from collections.abc import Iterator
 from xml.etree import ElementTree
 
 from govcrawl.attachments.reader import Limits, Lines, Unreadable, _read
+
+# pypdf logs a warning for each defect of a broken PDF; the file's outcome is already a
+# counted reason, so only its errors are worth a log line.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def encrypted(data: bytes, limits: Limits, depth: int) -> Lines:
