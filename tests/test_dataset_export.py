@@ -159,9 +159,22 @@ def test_each_document_once_and_edits_become_versions(tmp_path):
         (2, f"{first['url_hash']}:1", RUN3),
     ]
     assert rows(dataset, "SELECT version, text LIKE '%已更新%' FROM documents") == [(2, True)]
-    # A later export meeting the first content again (an old dump re-crawled) skips it.
+    # A later crawl finding the first content again: the edit was reverted, a version too.
     write_run(output, "gd_zijin", "20240309T010000Z", [first])
-    assert export_runs(output, dataset).duplicates == 1
+    assert export_runs(output, dataset).new_versions == 1
+    assert rows(dataset, "SELECT version, replaces FROM documents") == [
+        (3, f"{first['url_hash']}:2")
+    ]
+
+
+def test_an_export_killed_before_its_ledger_is_completed_by_running_it_again(output, tmp_path):
+    dataset = tmp_path / "dataset"
+    export_runs(output, dataset)
+    (dataset / "exported_runs.json").unlink()  # the records were written, the ledger not
+    again = export_runs(output, dataset)
+    assert len(again.runs_exported) == 2
+    assert (again.records_written, again.duplicates) == (0, 8)
+    assert rows(dataset, "SELECT count(*), max(version) FROM records") == [(8, 1)]
 
 
 def test_a_crawler_that_sets_versions_is_trusted(tmp_path):

@@ -43,8 +43,9 @@ def dataset_readme(schema: pa.Schema, formats: Sequence[str]) -> str:
         "Articles of Chinese county government portals, exported by `govcrawl export` from "
         "finished crawl runs (record schema version "
         f"{SCHEMA_VERSION}; field meanings at length in the project's docs/record.md).",
-        "Each line of each finished run is here once: a line whose URL and content the "
-        "dataset already holds is skipped; a changed page is a new `version` of its "
+        "Each finished run is exported once, and each document version once: a page "
+        "written again unchanged (a crawl after its seen-store was reset) is skipped; a "
+        "page whose text changed, even back to an earlier text, is a new `version` of its "
         "`url_hash` (`replaces` names the one before). Times: `published_at` in "
         "Asia/Shanghai, `crawled_at` in UTC.",
         "",
@@ -78,6 +79,18 @@ def dataset_readme(schema: pa.Schema, formats: Sequence[str]) -> str:
             "```",
             "",
         ]
+        if "parquet" in formats:
+            parts += [
+                "The views read the Parquet files by absolute path. After moving this "
+                "directory, point them at the new place once:",
+                "",
+                "```sql",
+                "CREATE OR REPLACE VIEW record_rows AS SELECT * FROM read_parquet(",
+                "  '/new/place/records/*/*/*.parquet', hive_partitioning = true,",
+                "  hive_types = {'portal': VARCHAR, 'month': VARCHAR});",
+                "```",
+                "",
+            ]
     if "parquet" in formats:
         parts += [
             "DuckDB on the Parquet files alone:",

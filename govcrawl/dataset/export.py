@@ -181,31 +181,36 @@ def read_run(run: Run, report: ExportReport) -> Iterator[dict[str, Any]]:
 
 
 class KeyIndex:
-    """What the dataset holds per document: the latest `(version, content_hash)` of each
-    url_hash and every `(url_hash, content_hash)` pair, to skip lines written twice."""
+    """What the dataset holds: the latest `(version, content_hash)` of each url_hash, and
+    every `(url_hash, content_hash, run_id)` line already exported."""
 
-    def __init__(self, rows: Iterable[tuple[str, int, str]] = ()) -> None:
+    def __init__(self, rows: Iterable[tuple[str, int, str, str]] = ()) -> None:
         self.latest: dict[str, tuple[int, str]] = {}
-        self.pairs: set[tuple[str, str]] = set()
-        for url_hash, version, digest in rows:
-            self.pairs.add((url_hash, digest))
+        self.lines: set[tuple[str, str, str]] = set()
+        for url_hash, version, digest, run_id in rows:
+            self.lines.add((url_hash, digest, run_id))
             if url_hash not in self.latest or self.latest[url_hash][0] < version:
                 self.latest[url_hash] = (version, digest)
 
-    def admit(self, record: dict[str, Any]) -> str | None:
-        """Fill the dataset keys of a record from an older dump (or check a newer one's);
-        'duplicate' when the dataset already holds this content for this URL, else None."""
+    def admit(self, record: dict[str, Any]) -> bool:
+        """Whether a record is new to the dataset, filling its version keys when its dump
+        has none. Not new: the same line exported before (an export killed before its
+        ledger was written, then run again), or the content the dataset already holds as
+        this URL's latest (a crawl that wrote an unchanged page again, after a seen-store
+        reset). Content that differs from the latest, even an older one, is an edit."""
         key, digest = record["url_hash"], record["content_hash"]
-        if (key, digest) in self.pairs:
-            return "duplicate"
+        line = (key, digest, record["run_id"])
+        if line in self.lines:
+            return False
         if record.get("version") is None:
-            record["version"], record["replaces"] = next_version(
-                key, digest, self.latest.get(key)
-            ) or (1, None)
-        self.pairs.add((key, digest))
+            versioned = next_version(key, digest, self.latest.get(key))
+            if versioned is None:
+                return False
+            record["version"], record["replaces"] = versioned
+        self.lines.add(line)
         if key not in self.latest or self.latest[key][0] < record["version"]:
             self.latest[key] = (record["version"], digest)
-        return None
+        return True
 
 
 def to_dataset_record(record: dict[str, Any], run: Run) -> dict[str, Any]:
@@ -255,7 +260,7 @@ def export_runs(
         before = len(records)
         for record in read_run(run, report):
             record = to_dataset_record(record, run)
-            if index.admit(record) == "duplicate":
+            if not index.admit(record):
                 report.duplicates += 1
                 continue
             report.new_versions += record["version"] > 1
@@ -357,19 +362,20 @@ def _connect(dataset: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(dataset / DUCKDB_FILE))
 
 
-def _existing_keys(dataset: Path, formats: tuple[str, ...]) -> Iterator[tuple[str, int, str]]:
+_KEY_COLUMNS = ("url_hash", "version", "content_hash", "run_id")
+
+
+def _existing_keys(dataset: Path, formats: tuple[str, ...]) -> Iterator[tuple[str, int, str, str]]:
     if "parquet" in formats:
         if not (dataset / RECORDS_DIR).exists():
             return iter(())
-        table = records_dataset(dataset).to_table(columns=["url_hash", "version", "content_hash"])
+        table = records_dataset(dataset).to_table(columns=list(_KEY_COLUMNS))
     else:
         if not (dataset / DUCKDB_FILE).exists():
             return iter(())
         with _connect(dataset) as db:
-            table = db.sql(
-                "SELECT url_hash, version, content_hash FROM record_rows"
-            ).to_arrow_table()
-    return zip(*(table.column(i).to_pylist() for i in range(3)), strict=True)
+            table = db.sql(f"SELECT {', '.join(_KEY_COLUMNS)} FROM record_rows").to_arrow_table()
+    return zip(*(table.column(name).to_pylist() for name in _KEY_COLUMNS), strict=True)
 
 
 def _append_duckdb(dataset: Path, table: pa.Table, *, parquet: bool) -> None:
