@@ -50,13 +50,18 @@ def make_record(
     return {**clean_article(article, crawled_at=crawled_at), **extra}
 
 
+_CHUNKS = sorted({_WORDS[i : i + 2] for i in range(0, len(_WORDS) - 1, 2)} - {""})
+
+
 def random_text(seed: int, length: int = 600) -> str:
-    """Paragraphs of shuffled written sentences: distinct texts that look like articles."""
+    """Paragraphs of two-character chunks of the written texts in random order, with
+    punctuation: distinct texts with the characters and length of an article, sharing
+    about as few 5-character shingles as different real articles do."""
     rng = random.Random(seed)
-    sentences = [s + "。" for s in _WORDS.split("。") if s]
     paragraphs, size = [], 0
     while size < length:
-        paragraph = "".join(rng.sample(sentences, 3))
+        sentences = ["".join(rng.choices(_CHUNKS, k=rng.randint(6, 14))) for _ in range(4)]
+        paragraph = "，".join(sentences) + "。"
         paragraphs.append(paragraph)
         size += len(paragraph)
     return "\n".join(paragraphs)

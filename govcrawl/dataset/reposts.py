@@ -88,7 +88,13 @@ def substance(text: str) -> str:
 
 def bare_text(text: str) -> str:
     """Letters and digits of the substance only, NFKC-normalised: what shingles are made of."""
-    return _NOT_LETTER_OR_DIGIT.sub("", unicodedata.normalize("NFKC", substance(text)))
+    # Punctuation and spaces go first: NFKC is slow on full-width punctuation (~0.4 µs a
+    # character) and fast on what is left; the second pass drops what NFKC turned into
+    # punctuation (㈠ → (一)).
+    bare = _NOT_LETTER_OR_DIGIT.sub("", substance(text))
+    if unicodedata.is_normalized("NFKC", bare):
+        return bare
+    return _NOT_LETTER_OR_DIGIT.sub("", unicodedata.normalize("NFKC", bare))
 
 
 def _shingles_of(bare: str, k: int = SHINGLE) -> list[bytes]:
