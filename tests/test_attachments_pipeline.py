@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from govcrawl.attachments.pipeline import is_pointer_page, stored_path
+from govcrawl.attachments.pipeline import AttachmentsPipeline, is_pointer_page, stored_path
 from govcrawl.record import schema_errors
 from tests.test_attachments_reader import NOTICE, make_docx, make_pdf, make_xlsx
 
@@ -221,3 +221,16 @@ def test_pointer_pages_are_told_from_articles():
     assert is_pointer_page("附件：关于开展检查的通知.pdf", ["关于开展检查的通知.pdf"])
     assert is_pointer_page("详见附件。\n点击下载", [])
     assert not is_pointer_page("经县人民政府同意，现将2024年度检查结果予以公布。", [])
+
+
+def test_only_web_links_are_requested_once_each():
+    item = {
+        "attachments": [
+            {"url": "javascript:void(0)", "name": "打印"},
+            {"url": "http://a.gov.cn/f/1.pdf", "name": "附件1"},
+            {"url": "http://a.gov.cn/f/1.pdf", "name": "附件1（重复）"},
+        ]
+    }
+    assert AttachmentsPipeline._unique_attachments(item) == {
+        "http://a.gov.cn/f/1.pdf": "附件1（重复）"
+    }

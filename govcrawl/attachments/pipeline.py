@@ -135,7 +135,11 @@ class AttachmentsPipeline(FilesPipeline):
     @staticmethod
     def _unique_attachments(item: Any) -> dict[str, str]:
         entries = ItemAdapter(item).get("attachments") or []
-        return {entry["url"]: entry.get("name") or "" for entry in entries if entry.get("url")}
+        return {
+            entry["url"]: entry.get("name") or ""
+            for entry in entries
+            if str(entry.get("url") or "").startswith(("http://", "https://"))
+        }
 
     def media_to_download(
         self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None
