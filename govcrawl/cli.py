@@ -160,6 +160,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     settings.set("GOVCRAWL_RUN_ID", new_run_id(), priority="cmdline")
     if args.log_level:
         settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
+    if args.attachments:
+        settings.set("GOVCRAWL_ATTACHMENTS", True, priority="cmdline")
     for assignment in args.set:
         name, equals, value = assignment.partition("=")
         if not equals or not name:
@@ -336,6 +338,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return worker_command(args, hosts_for=lambda name: list(registry()[name].domains))
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from govcrawl.dataset.export import run_export
+
+    return run_export(args)
+
+
 def _add_selectors(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every portal of the registry")
     parser.add_argument("--province", help="portals of a province (云南省, or 云南)")
@@ -371,6 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(--platform skips detection, --region-code sets the region)",
     )
     crawl.add_argument("--region-code", help="with --url: the 6-digit region code")
+    crawl.add_argument(
+        "--attachments", action="store_true", help="download and read attachments (PDF, Word…)"
+    )
     crawl.add_argument("--since", help="skip articles listed before this date (YYYY-MM-DD)")
     crawl.add_argument("--max-pages", help="listing pages to follow per channel")
     crawl.add_argument("--output", default="output", help="dumps and seen-store (default: output)")
@@ -434,6 +445,14 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run queued crawl jobs until none is left")
     add_worker_arguments(worker)
     worker.set_defaults(run=cmd_worker)
+
+    export = commands.add_parser(
+        "export", help="finished runs → one Parquet/DuckDB dataset (incremental)"
+    )
+    from govcrawl.dataset import add_export_arguments
+
+    add_export_arguments(export)
+    export.set_defaults(run=cmd_export)
 
     check = commands.add_parser("check", help="crawl a portal's recorded pages, show coverage")
     check.add_argument("portal", metavar="PORTAL")

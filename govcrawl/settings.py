@@ -48,6 +48,9 @@ DOWNLOADER_MIDDLEWARES = {
     "govcrawl.maintain.record.RecordResponses": 580,
 }
 ITEM_PIPELINES = {
+    # Attachments (off unless GOVCRAWL_ATTACHMENTS): downloaded and read before clean, so a
+    # page whose substance is its attachment keeps the attachment's text.
+    "govcrawl.attachments.pipeline.AttachmentsPipeline": 50,
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
@@ -74,3 +77,10 @@ GOVCRAWL_REPLAY_PROXY = ""
 # how many articles a recording fetches.
 GOVCRAWL_RECORD_DIR = ""
 GOVCRAWL_RECORD_ARTICLES = 10
+# Attachments: download and read them (`govcrawl crawl --attachments`), each up to
+# GOVCRAWL_ATTACHMENT_MAXSIZE bytes and GOVCRAWL_ATTACHMENT_MAXCHARS characters of text,
+# stored by content hash in FILES_STORE (empty: <GOVCRAWL_OUTPUT_DIR>/attachments).
+GOVCRAWL_ATTACHMENTS = False
+GOVCRAWL_ATTACHMENT_MAXSIZE = 20 * 1024 * 1024
+GOVCRAWL_ATTACHMENT_MAXCHARS = 100_000
+FILES_STORE = ""
