@@ -22,7 +22,8 @@ CONCURRENT_ITEMS = 8
 # ~5% of a crawl's CPU. Our callbacks are covered by the end-to-end tests instead.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+# ±50% of the delay, at random (replaces the deprecated RANDOMIZE_DOWNLOAD_DELAY).
+DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
