@@ -8,6 +8,8 @@ adapts the delay to the server's latency.
 BOT_NAME = "govcrawl"
 # One spider per registry row (govcrawl/registry/portals.csv) plus `auto`.
 SPIDER_LOADER_CLASS = "govcrawl.registry.spiderloader.RegistrySpiderLoader"
+# Our `scrapy crawl` exits non-zero when a portal's run failed (govcrawl/commands/crawl.py).
+COMMANDS_MODULE = "govcrawl.commands"
 
 USER_AGENT = "Mozilla/5.0 (compatible; govcrawl/0.1; +https://github.com/govcrawl/govcrawl)"
 ROBOTSTXT_OBEY = True
@@ -55,6 +57,10 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "govcrawl.runs.manifest.RunManifest": 500,
     "govcrawl.runs.logformatter.QuietNetworkErrors": 0,
+    # On PORTAL_CLOSED, in this order: health verdict and finish reason (before the manifest
+    # is written), then the run history. Lower numbers listen first.
+    "govcrawl.runs.health.HealthCheck": 400,
+    "govcrawl.runs.history.RunHistoryRecorder": 600,
 }
 
 # --- govcrawl's own settings ---------------------------------------------------------
@@ -69,3 +75,8 @@ GOVCRAWL_SEEN_STORE_PATH = ""
 GOVCRAWL_RUN_ID = ""
 # Loopback replay proxy (set by `govcrawl crawl --replay`); empty: crawl the live portals.
 GOVCRAWL_REPLAY_PROXY = ""
+# Run history: every portal run's manifest in SQLite, read by the health checks and
+# `govcrawl status` (docs/operations.md). False: keep none (health then judges runs alone).
+GOVCRAWL_RUN_HISTORY = True
+# Its file; empty: <GOVCRAWL_OUTPUT_DIR>/runs.sqlite3, beside the seen-store.
+GOVCRAWL_RUN_HISTORY_PATH = ""
