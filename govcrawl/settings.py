@@ -58,9 +58,10 @@ EXTENSIONS = {
     "govcrawl.runs.manifest.RunManifest": 500,
     "govcrawl.runs.logformatter.QuietNetworkErrors": 0,
     # On PORTAL_CLOSED, in this order: health verdict and finish reason (before the manifest
-    # is written), then the run history. Lower numbers listen first.
+    # is written), then the run history, then alerts. Lower numbers listen first.
     "govcrawl.runs.health.HealthCheck": 400,
     "govcrawl.runs.history.RunHistoryRecorder": 600,
+    "govcrawl.runs.alerts.Alerts": 610,
 }
 
 # --- govcrawl's own settings ---------------------------------------------------------
@@ -80,3 +81,10 @@ GOVCRAWL_REPLAY_PROXY = ""
 GOVCRAWL_RUN_HISTORY = True
 # Its file; empty: <GOVCRAWL_OUTPUT_DIR>/runs.sqlite3, beside the seen-store.
 GOVCRAWL_RUN_HISTORY_PATH = ""
+# Alerts on a red run (an ERROR log line always): POST the alert JSON to this URL, and/or run
+# this command with the alert JSON on stdin (shell syntax, killed after the timeout).
+GOVCRAWL_ALERT_WEBHOOK = ""
+GOVCRAWL_ALERT_COMMAND = ""
+GOVCRAWL_ALERT_TIMEOUT = 10.0
+# Also alert on amber runs (partial trouble), not only red ones.
+GOVCRAWL_ALERT_AMBER = False
