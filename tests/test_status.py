@@ -1,0 +1,100 @@
+"""`govcrawl status`: each portal's last run over every history under the output directory."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from govcrawl.cli import main
+from govcrawl.runs.history import RunHistory
+from govcrawl.runs.status import collect, format_rows, run_status
+from tests.test_history import run
+
+
+@pytest.fixture
+def output(tmp_path):
+    """Two workers' histories: gd_zijin failed last on worker 2, yn_guangnan is green."""
+    one = RunHistory(tmp_path / "worker-1" / "runs.sqlite3")
+    one.append(run("gd_zijin", "2026-11-01T03:00:00Z", records=12))
+    one.append(run("yn_guangnan", "2026-11-02T03:00:00Z", records=4))
+    two = RunHistory(tmp_path / "worker-2" / "runs.sqlite3")
+    two.append({**run("gd_zijin", "2026-11-03T03:00:00Z", verdict="red", records=0),
+                "finish_reason": "health_failed",
+                "health": {"verdict": "red", "reasons": ["field coverage dropped: title on 0%"]}})
+    one.close()
+    two.close()
+    return tmp_path
+
+
+def test_the_latest_run_wins_across_workers_and_the_last_success_is_kept(output):
+    rows, never = collect(output)
+    assert [(r.portal, r.colour, r.records) for r in rows] == [
+        ("gd_zijin", "red", 0), ("yn_guangnan", "green", 4)]
+    assert rows[0].last_success == "2026-11-01T03:00:00Z"
+    assert rows[0].reasons == ["field coverage dropped: title on 0%"]
+    assert rows[0].history.endswith("worker-2/runs.sqlite3")
+    assert never == 0
+
+
+def test_never_crawled_portals_are_counted_or_listed(output):
+    rows, never = collect(output, known=["gd_zijin", "yn_guangnan", "hb_yunxi"])
+    assert never == 1 and len(rows) == 2
+    rows, never = collect(output, known=["gd_zijin", "hb_yunxi"], include_never=True)
+    assert ("hb_yunxi", "never") in [(r.portal, r.colour) for r in rows]
+
+
+def test_since_leaves_out_older_runs(output):
+    rows, never = collect(output, selected=["gd_zijin", "yn_guangnan"], since="2026-11-03")
+    assert [r.portal for r in rows] == ["gd_zijin"] and never == 1
+
+
+def test_the_table_says_why_a_portal_is_red():
+    rows, _ = collect_rows_for_table()
+    lines = format_rows(rows)
+    assert lines[0].split()[:2] == ["PORTAL", "LAST"]
+    assert lines[1].startswith("red    gd_zijin             2026-11-03 03:00       0 2026-11-03 ")
+    assert lines[1].endswith("field coverage dropped: title on 0%")
+    assert lines[2].startswith("green  yn_guangnan") and "coverage" not in lines[2]
+    assert "\033[31m" in format_rows(rows, colour=True)[1]
+
+
+def collect_rows_for_table():
+    from govcrawl.runs.status import PortalStatus
+
+    return [PortalStatus("gd_zijin", "red", "2026-11-03T03:00:00Z", "health_failed", 0,
+                         "2026-11-03", "2026-11-01T03:00:00Z",
+                         ["field coverage dropped: title on 0%"]),
+            PortalStatus("yn_guangnan", "green", "2026-11-02T03:00:00Z", "finished", 4,
+                         "2026-11-02", "2026-11-02T03:00:00Z")], 0
+
+
+def test_json_and_exit_status(output):
+    out, err = io.StringIO(), io.StringIO()
+    status = run_status(output, selected=None, since=None, include_never=False, as_json=True,
+                        out=out, err=err)
+    document = json.loads(out.getvalue())
+    assert status == 1  # a red portal
+    assert [p["portal"] for p in document["portals"]] == ["gd_zijin", "yn_guangnan"]
+    assert len(document["histories"]) == 2
+
+
+def test_the_command_filters_by_province_and_reports_the_footer(output, capsys):
+    assert main(["status", "--output", str(output), "--province", "云南"]) == 0
+    captured = capsys.readouterr()
+    assert "yn_guangnan" in captured.out and "gd_zijin" not in captured.out
+    assert "1 green, 0 amber, 0 red" in captured.err and "never crawled" in captured.err
+
+
+def test_the_command_rejects_a_bad_date_and_an_unknown_portal(output, capsys):
+    assert main(["status", "--output", str(output), "--since", "soon"]) == 2
+    assert main(["status", "--output", str(output), "nowhere_county"]) == 2
+    assert "unknown portal nowhere_county" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as leaving:
+        main(["--version"])
+    assert leaving.value.code == 0
+    assert capsys.readouterr().out.startswith("govcrawl 0.")
