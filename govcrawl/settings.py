@@ -62,6 +62,8 @@ EXTENSIONS = {
     "govcrawl.runs.health.HealthCheck": 400,
     "govcrawl.runs.history.RunHistoryRecorder": 600,
     "govcrawl.runs.alerts.Alerts": 610,
+    # Per-portal progress: in place on a terminal, one line per portal every interval off it.
+    "govcrawl.runs.progress.Progress": 620,
 }
 
 # --- govcrawl's own settings ---------------------------------------------------------
@@ -88,3 +90,7 @@ GOVCRAWL_ALERT_COMMAND = ""
 GOVCRAWL_ALERT_TIMEOUT = 10.0
 # Also alert on amber runs (partial trouble), not only red ones.
 GOVCRAWL_ALERT_AMBER = False
+# Progress: "auto" (in place on a terminal, lines off it), "live", "lines" or "off"; seconds
+# between updates of the terminal view and between summary lines off a terminal.
+GOVCRAWL_PROGRESS = "auto"
+GOVCRAWL_PROGRESS_INTERVAL = 30.0

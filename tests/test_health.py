@@ -305,6 +305,7 @@ def test_scrapy_crawl_of_a_portal_that_is_down_exits_1_alerts_and_records_why(tm
     assert crawl.returncode == 1, crawl.stderr[-3000:]
     assert "'finish_reason': 'nothing_fetched'" in crawl.stderr
     assert "ERROR: Portal gd_zijin is RED" in crawl.stderr
+    assert "Overridden settings" not in crawl.stderr  # settings dumps are DEBUG now
     payload = json.loads(alert.read_text("utf-8"))
     assert (payload["portal"], payload["verdict"]) == ("gd_zijin", RED)
     assert [body["portal"] for _, body in received] == ["gd_zijin"]  # delivered before exit
