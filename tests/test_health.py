@@ -165,6 +165,9 @@ def test_some_failed_requests_are_amber_a_single_one_is_not():
     many = assess(manifest({**base, "request_errors/TimeoutError": 5}, written=18))
     assert many.verdict == AMBER and "5 of 25 requests failed (TimeoutError×5)" in many.reasons
     assert assess(manifest({**base, "request_errors/HttpError": 1}, written=18)).verdict == GREEN
+    unrecorded = {**base, "request_errors/HttpError": 5, "responses/404": 5}
+    assert assess(manifest(unrecorded, written=18)).verdict == AMBER
+    assert assess(manifest(unrecorded, written=18, replay=True)).verdict == GREEN
 
 
 def test_an_early_finish_is_amber():

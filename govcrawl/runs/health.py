@@ -256,12 +256,14 @@ def rule_wrote_nothing(m: Mapping[str, Any], f: RunFacts, h: Sequence[Mapping]) 
 def rule_errors(m: Mapping[str, Any], f: RunFacts, h: Sequence[Mapping]) -> Finding | None:
     """Many requests failed: partial trouble, worth a look, but the run still worked.
 
-    A few failures (a dead link, one timeout) are the weather of the web, not news."""
+    A few failures (a dead link, one timeout) are the weather of the web, not news. In a
+    replay, a 404 is a page the replica does not hold, not the portal's fault."""
     requests = max(int(f.counters.get("requests", 0)), f.responses, 1)
-    if f.errors / requests <= ERRORS_AMBER:
+    errors = f.errors - (f.counters.get("responses/404", 0) if m.get("replay") else 0)
+    if errors <= 0 or errors / requests <= ERRORS_AMBER:
         return None
     detail = _by_suffix(f.counters, "request_errors/")
-    return Finding(AMBER, f"{f.errors} of {requests} requests failed ({detail})")
+    return Finding(AMBER, f"{errors} of {requests} requests failed ({detail})")
 
 
 def rule_finish_reason(m: Mapping[str, Any], f: RunFacts, h: Sequence[Mapping]) -> Finding | None:
