@@ -58,6 +58,8 @@ def test_the_table_says_why_a_portal_is_red():
     assert lines[1].endswith("field coverage dropped: title on 0%")
     assert lines[2].startswith("green  yn_guangnan") and "coverage" not in lines[2]
     assert "\033[31m" in format_rows(rows, colour=True)[1]
+    rows[1].replay = True
+    assert format_rows(rows)[2].endswith("(replay)")
 
 
 def collect_rows_for_table():

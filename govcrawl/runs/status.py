@@ -33,6 +33,7 @@ class PortalStatus:
     last_success: str | None = None
     reasons: list[str] = field(default_factory=list)
     run_id: str | None = None
+    replay: bool = False  # the last run crawled the recorded replicas, not the live portal
     history: str | None = None  # the run-history file the row comes from
 
 
@@ -47,6 +48,7 @@ def _from_row(row: sqlite3.Row, source: Path) -> PortalStatus:
         last_success=row["last_success"],
         reasons=json.loads(row["reasons"] or "[]"),
         run_id=row["run_id"],
+        replay=bool(row["replay"]),
         history=str(source),
     )
 
@@ -112,6 +114,8 @@ def format_rows(rows: Sequence[PortalStatus], *, colour: bool = False) -> list[s
         why = "; ".join(row.reasons) if row.colour != "green" else ""
         if row.colour == NEVER:
             why = "never crawled"
+        elif row.replay:
+            why = f"(replay) {why}".rstrip()
         lines.append(
             f"{mark} {row.portal:<20} {_short(row.finished_at):<16} {row.records:>7} "
             f"{row.newest_published_date or '-':<10} {_short(row.last_success):<16} {why}".rstrip()
