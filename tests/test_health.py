@@ -112,6 +112,12 @@ def test_low_coverage_on_few_records_is_only_amber():
     assert assess(run).verdict == AMBER
 
 
+def test_requests_skipped_as_stored_are_no_errors():
+    counters = {"responses/200": 4, "listing_pages": 4, "requests": 4,
+                "request_errors/IgnoreRequest": 17, "requests_skipped/stored_before": 17}
+    assert assess(manifest(counters)).verdict == GREEN
+
+
 def test_an_incremental_run_with_nothing_new_is_green():
     earlier = history("2026-11-20", "2026-11-24", "2026-11-27")
     run = manifest({"responses/200": 2, "listing_pages": 2, "requests_skipped/stored_before": 20},

@@ -99,7 +99,7 @@ class RunFacts:
     written: int
     dropped: int  # records dropped as invalid (duplicates within the run excluded)
     skipped_stored: int
-    errors: int  # requests that failed (network errors, HTTP errors)
+    errors: int  # requests that failed (network errors, HTTP errors), not skipped ones
     listing_pages: int
     counters: Mapping[str, int]
 
@@ -120,7 +120,8 @@ class RunFacts:
             written=int(manifest.get("records_written") or c.get("written", 0)),
             dropped=_count(c, "dropped/") - _count(c, "dropped/duplicate"),
             skipped_stored=c.get("requests_skipped/stored_before", 0),
-            errors=_count(c, "request_errors/"),
+            # IgnoreRequest is a request skipped on purpose (stored before, offsite), not a failure.
+            errors=_count(c, "request_errors/") - c.get("request_errors/IgnoreRequest", 0),
             listing_pages=c.get("listing_pages", 0),
             counters=c,
         )
@@ -262,7 +263,9 @@ def rule_errors(m: Mapping[str, Any], f: RunFacts, h: Sequence[Mapping]) -> Find
     errors = f.errors - (f.counters.get("responses/404", 0) if m.get("replay") else 0)
     if errors <= 0 or errors / requests <= ERRORS_AMBER:
         return None
-    detail = _by_suffix(f.counters, "request_errors/")
+    detail = _by_suffix(
+        {k: n for k, n in f.counters.items() if "IgnoreRequest" not in k}, "request_errors/"
+    )
     return Finding(AMBER, f"{errors} of {requests} requests failed ({detail})")
 
 
