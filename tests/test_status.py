@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from govcrawl.cli import main
+from govcrawl.replay.server import ReplayServer
 from govcrawl.runs.history import RunHistory
 from govcrawl.runs.status import collect, format_rows, run_status
+from tests.conftest import FIXTURES
 from tests.test_history import run
 
 
@@ -100,3 +106,49 @@ def test_version(capsys):
         main(["--version"])
     assert leaving.value.code == 0
     assert capsys.readouterr().out.startswith("govcrawl 0.")
+
+
+# --- through the real engine: what an operator sees after real crawls ---------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _crawl(output: Path, proxy: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "scrapy", "crawl", "gd_zijin",
+               "-s", f"GOVCRAWL_OUTPUT_DIR={output}", "-s", f"GOVCRAWL_REPLAY_PROXY={proxy}",
+               "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def _status(output: Path) -> dict:
+    out = io.StringIO()
+    run_status(output, selected=["gd_zijin"], since=None, include_never=False, as_json=True,
+               out=out, err=io.StringIO())
+    [row] = json.loads(out.getvalue())["portals"]
+    return row
+
+
+def test_an_incremental_rerun_with_nothing_new_is_green(tmp_path):
+    with ReplayServer([FIXTURES]) as replay:
+        first = _crawl(tmp_path, replay.proxy_url)
+        second = _crawl(tmp_path, replay.proxy_url)
+    assert (first.returncode, second.returncode) == (0, 0), second.stderr[-3000:]
+    row = _status(tmp_path)
+    assert (row["colour"], row["records"], row["reasons"]) == ("green", 0, [])
+    first_run = RunHistory(tmp_path / "runs.sqlite3").recent("gd_zijin", replay=True)[0]
+    assert first_run["records_written"] > 0 and first_run["health"]["verdict"] == "green"
+
+
+def test_a_portal_whose_article_template_broke_is_red_with_the_reason(tmp_path):
+    replicas = tmp_path / "replicas"
+    shutil.copytree(FIXTURES / "gd_zijin", replicas / "gd_zijin")
+    shell = "<html><head><title>紫金县人民政府门户网站</title></head><body><div id='nav'>首页</div></body></html>"
+    for page in (replicas / "gd_zijin" / "pages").rglob("content/post_*.html"):
+        page.write_text(shell, "utf-8")
+    with ReplayServer([replicas]) as replay:
+        crawl = _crawl(tmp_path / "out", replay.proxy_url)
+    assert crawl.returncode == 1, crawl.stderr[-3000:]
+    row = _status(tmp_path / "out")
+    assert row["colour"] == "red" and row["records"] == 0
+    assert row["finish_reason"] in ("all_blocked", "health_failed")
+    assert any("not articles" in why or "dropped" in why for why in row["reasons"]), row
