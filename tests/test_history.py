@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 
+import pytest
+from scrapy import signals
 from scrapy.utils.test import get_crawler
 
 from govcrawl.runs.history import RunHistory, RunHistoryRecorder, find_histories, history_for
@@ -89,3 +91,16 @@ def test_histories_of_cluster_workers_are_found(tmp_path):
     assert [p.relative_to(tmp_path).as_posix() for p in find_histories(tmp_path)] == [
         "runs.sqlite3", "worker-1/runs.sqlite3", "worker-2/runs.sqlite3"]
     assert find_histories(tmp_path / "missing") == []
+
+
+def test_crawlers_of_one_process_share_one_connection_per_file(tmp_path):
+    settings = {"GOVCRAWL_OUTPUT_DIR": str(tmp_path)}
+    first, second = get_crawler(settings_dict=settings), get_crawler(settings_dict=settings)
+    shared = history_for(first)
+    assert shared is history_for(second)
+    first.signals.send_catch_log(signals.engine_stopped)
+    shared.recent("gd_zijin")  # still open for the second crawler
+    second.signals.send_catch_log(signals.engine_stopped)
+    with pytest.raises(sqlite3.ProgrammingError):  # closed with the last user
+        shared.recent("gd_zijin")
+    assert history_for(get_crawler(settings_dict=settings)) is not shared  # opened anew

@@ -118,22 +118,44 @@ def history_path(settings: Any) -> Path | None:
 
 
 _histories: WeakKeyDictionary[Crawler, RunHistory | None] = WeakKeyDictionary()
+# One connection per file for the whole process: `govcrawl crawl --all` may run a crawler
+# per portal, and a connection each would hold thousands of file descriptors.
+_open: dict[Path, tuple[RunHistory, int]] = {}
+
+
+def _acquire(path: Path) -> RunHistory:
+    key = path.resolve()
+    history, users = _open.get(key, (None, 0))
+    if history is None:
+        history = RunHistory(path)
+    _open[key] = (history, users + 1)
+    return history
+
+
+def _release(path: Path) -> None:
+    key = path.resolve()
+    history, users = _open[key]
+    if users > 1:
+        _open[key] = (history, users - 1)
+    else:
+        del _open[key]
+        history.close()
 
 
 def history_for(crawler: Crawler) -> RunHistory | None:
-    """The crawl's one run-history connection, shared by the health checks and the recorder,
-    closed when the engine stops; None when run history is off."""
+    """The crawl's run history, shared by the health checks and the recorder (and by every
+    crawler of the process writing the same file), released when the engine stops; None
+    when run history is off."""
     if crawler not in _histories:
         path = history_path(crawler.settings)
-        history = RunHistory(path) if path is not None else None
-        _histories[crawler] = history
-        if history is not None:
+        _histories[crawler] = _acquire(path) if path is not None else None
+        if path is not None:
 
-            def close() -> None:
+            def release() -> None:
                 _histories.pop(crawler, None)
-                history.close()
+                _release(path)
 
-            crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
+            crawler.signals.connect(release, signal=signals.engine_stopped, weak=False)
     return _histories[crawler]
 
 
