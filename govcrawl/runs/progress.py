@@ -26,6 +26,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.log import get_scrapy_root_handler
 
 from govcrawl.runs.portalrun import PORTAL_CLOSED, PortalRun
 from govcrawl.spiders.base import ARTICLE_META, LISTING_META
@@ -130,6 +131,8 @@ class _Display:
         self.users = 0
         self.loop: Any = None
         self.live: Live | None = None
+        self.handler: logging.StreamHandler[Any] | None = None
+        self.stream: Any = None
 
     def open(self, mode: str, interval: float) -> None:
         self.users += 1
@@ -140,11 +143,19 @@ class _Display:
                 render_table(self.tracker.active), console=Console(stderr=True), auto_refresh=False
             )
             self.live.start()
+            self._log_above_the_view()
             self.loop = create_looping_call(self.redraw)
             self.loop.start(LIVE_REFRESH, now=False)
         else:
             self.loop = create_looping_call(self.log_lines)
             self.loop.start(interval, now=False)
+
+    def _log_above_the_view(self) -> None:
+        """Scrapy's log handler keeps the stderr it found; while the view is live, it writes
+        through rich's proxy of stderr instead, so log lines scroll above the table."""
+        handler = get_scrapy_root_handler()
+        if isinstance(handler, logging.StreamHandler):
+            self.handler, self.stream = handler, handler.setStream(sys.stderr)
 
     def redraw(self) -> None:
         if self.live is not None:
@@ -166,6 +177,9 @@ class _Display:
             self.redraw()
             self.live.stop()
             self.live = None
+        if self.handler is not None and self.stream is not None:
+            self.handler.setStream(self.stream)
+            self.handler = self.stream = None
         self.tracker = ProgressTracker()
 
 
