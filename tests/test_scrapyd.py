@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -159,6 +160,16 @@ def scrapyd_jobs(scrapyd_venv, failing_proxy, tmp_path_factory):
         assert deploy.returncode == 0, deploy.stderr + deploy.stdout
         assert json.loads(deploy.stdout)["status"] == "ok", deploy.stdout
         assert PORTAL in scrapyd.get("listspiders.json", project="govcrawl")["spiders"]
+        [egg] = (home / "eggs" / "govcrawl").glob("*.egg")
+        with zipfile.ZipFile(egg) as packed:
+            names = set(packed.namelist())
+            entry_points = packed.read("EGG-INFO/entry_points.txt").decode()
+        assert "[scrapy]\nsettings = govcrawl.settings" in entry_points
+        assert {"govcrawl/registry/portals.csv", "govcrawl/registry/columns.csv",
+                "govcrawl/schemas/record-v1.json"} <= names
+        replicas = [n for n in names if n.startswith("govcrawl/replay/replicas/")]
+        shipped = [p for p in FIXTURES.rglob("*") if p.is_file()]
+        assert len(replicas) == len(shipped)
 
         outputs = {"good": base / "out-good", "bad": base / "out-bad"}
         proxies = {"good": replay.proxy_url, "bad": failing_proxy}
