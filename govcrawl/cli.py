@@ -30,6 +30,15 @@ class CliError(Exception):
         self.status = status
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("govcrawl")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
 def _settings():  # -> scrapy.settings.Settings
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "govcrawl.settings")
     from scrapy.utils.project import get_project_settings
@@ -344,6 +353,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return run_export(args)
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from govcrawl.runs.status import status_command
+
+    try:
+        return status_command(
+            Path(args.output),
+            args.portals,
+            province=args.province,
+            since=args.since,
+            include_never=args.all,
+            as_json=args.json,
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from None
+
+
 def _add_selectors(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every portal of the registry")
     parser.add_argument("--province", help="portals of a province (云南省, or 云南)")
@@ -362,6 +387,7 @@ def _add_replay_root(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govcrawl", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("list", help="portals with region, platform and columns")
@@ -458,6 +484,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("portal", metavar="PORTAL")
     _add_replay_root(check)
     check.set_defaults(run=cmd_check)
+
+    status = commands.add_parser("status", help="every portal's last run: green, amber, red")
+    status.add_argument("portals", nargs="*", metavar="PORTAL")
+    status.add_argument("--output", default="output", help="as given to crawl (default: output)")
+    status.add_argument("--province", help="portals of a province (云南省, or 云南)")
+    status.add_argument("--since", help="only runs finished on or after this date")
+    status.add_argument("--all", action="store_true", help="also list portals never crawled")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(run=cmd_status)
     return parser
 
 
