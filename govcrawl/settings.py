@@ -40,11 +40,18 @@ LOG_LEVEL = "INFO"
 LOG_FORMATTER = "govcrawl.runs.logformatter.GovcrawlLogFormatter"
 
 DOWNLOADER_MIDDLEWARES = {
-    # Skip articles an earlier run already stored, before they are requested.
-    "govcrawl.middlewares.SkipStoredArticlesMiddleware": 50,
     # Route every request to the loopback replay proxy when GOVCRAWL_REPLAY_PROXY is set.
     "govcrawl.replay.server.ReplayProxyMiddleware": 740,
 }
+SPIDER_MIDDLEWARES = {
+    # Closest to the engine: what each portal has in flight, so that a portal is closed
+    # (manifest, dump) as soon as it is done and the next one starts.
+    "govcrawl.middlewares.PortalAccountingMiddleware": 10,
+}
+# Many portals in one engine (Scrapy's broad-crawl advice): the scheduler hands out
+# requests round-robin over download slots (one per site), so one slow portal does not
+# fill the downloader while the others wait.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
@@ -54,6 +61,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "govcrawl.runs.manifest.RunManifest": 500,
     "govcrawl.runs.logformatter.QuietNetworkErrors": 0,
+    # Scrapy's settings and components dumps at DEBUG, not INFO.
+    "govcrawl.runs.logformatter.QuietStartup": 0,
 }
 
 # --- govcrawl's own settings ---------------------------------------------------------
@@ -66,5 +75,8 @@ GOVCRAWL_SEEN_STORE = "govcrawl.stores.seen.SQLiteSeenStore"
 GOVCRAWL_SEEN_STORE_PATH = ""
 # Run id naming this run's files; empty: the UTC start time, e.g. 20261122T131500Z.
 GOVCRAWL_RUN_ID = ""
+# Portals crawled at the same time by one crawl (started lazily, the next when one is
+# done): memory and descriptors follow this, not the number of portals selected.
+GOVCRAWL_ACTIVE_PORTALS = 64
 # Loopback replay proxy (set by `govcrawl crawl --replay`); empty: crawl the live portals.
 GOVCRAWL_REPLAY_PROXY = ""
