@@ -14,7 +14,7 @@ spider_opened to spider_closed (getrusage, inside the child), article pages rece
 written (JSONL lines) against expected, manifests, peak RSS and peak open descriptors
 (psutil, sampled every 0.1 s from this process), exit status.
 
-    python benchmarks/portals_scale.py --sizes 1,100,1000,2842 [--nofile 1024]
+    python benchmarks/portals_scale.py --sizes 1,100,1000,2842 --nofile 1024
 """
 
 from __future__ import annotations
@@ -114,8 +114,9 @@ def run_child(portals: int, proxy: str, out: Path, settings: dict[str, str]) -> 
     crawler.signals.connect(opened, signal=signals.spider_opened)
     crawler.signals.connect(closed, signal=signals.spider_closed)
     crawler.signals.connect(received, signal=signals.response_received)
-    crawler.signals.connect(lambda portal_run: outcomes.append(_outcome(portal_run)),
-                            signal=PORTAL_CLOSED, weak=False)
+    crawler.signals.connect(
+        lambda portal_run: outcomes.append(_outcome(portal_run)), signal=PORTAL_CLOSED, weak=False
+    )
     process.crawl(crawler, portals=rows)
     process.start()
     status = _summarize([row.name for row in rows], outcomes)
@@ -159,16 +160,31 @@ class Sampler(threading.Thread):
 def crawl(portals: int, proxy: str, articles: int, nofile: int | None) -> dict[str, Any]:
     """Run the child for `portals` portals and sample it; check what it wrote."""
     with tempfile.TemporaryDirectory(prefix="govcrawl-portals-") as out:
-        command = [sys.executable, __file__, "--child", str(portals), "--proxy", proxy,
-                   "--out", out]
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            str(portals),
+            "--proxy",
+            proxy,
+            "--out",
+            out,
+        ]
         env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
 
         def limit() -> None:
             if nofile:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True, env=env, cwd=ROOT, preexec_fn=limit)
+        child = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            preexec_fn=limit,
+        )
         sampler = Sampler(child.pid)
         sampler.start()
         stdout, stderr = child.communicate()
@@ -230,7 +246,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="1,100,1000,2842")
     parser.add_argument("--articles", type=int, default=10, help="articles per portal")
     parser.add_argument("--site", type=Path, default=DEFAULT_SITE)
-    parser.add_argument("--nofile", type=int, default=0, help="also run under this ulimit -n")
+    parser.add_argument(
+        "--nofile", type=int, default=0, help="also run the largest K under this ulimit -n"
+    )
     parser.add_argument("--active", type=int, default=0, help="GOVCRAWL_ACTIVE_PORTALS")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
@@ -254,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     with ReplayServer([args.site]) as server:
         for size in sizes:
-            for nofile in [None, args.nofile] if args.nofile else [None]:
+            for nofile in [None, args.nofile] if args.nofile and size == max(sizes) else [None]:
                 result = crawl(size, server.proxy_url, args.articles, nofile)
                 print(json.dumps(result, ensure_ascii=False), file=sys.stderr, flush=True)
                 results.append(result)
