@@ -207,33 +207,39 @@ def crawl(portals: int, proxy: str, articles: int, nofile: int | None) -> dict[s
 
 
 def _report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
-    base = next((r for r in results if r["portals"] == 1 and not r["nofile"]), None)
+    def base(size: int) -> dict[str, Any] | None:
+        return next((r for r in results if r["portals"] == size and not r["nofile"]), None)
+
+    def ratio(r: dict[str, Any], to: dict[str, Any] | None) -> str:
+        if not (to and r["cpu_ms_per_page"] and to["cpu_ms_per_page"]):
+            return "—"
+        return f"{r['cpu_ms_per_page'] / to['cpu_ms_per_page']:.2f}×"
+
     lines = [
         "### Portals at scale: one crawl for K portals (issue 15)",
         "",
         provenance().rstrip(),
         f"- Site: one generated gd-jyh portal ({args.articles} articles of 30–55 KB on one "
         "listing page) served under K host names, one portal row each, by the loopback replay "
-        "server (Python, threaded) through `GOVCRAWL_REPLAY_PROXY`; govcrawl's settings with "
-        "no delay and no AutoThrottle (16 concurrent requests, 2 per site, robots.txt "
-        f"obeyed), GOVCRAWL_ACTIVE_PORTALS {args.active or 'default (64)'}",
-        "- Each K is one crawl (one crawler, the `portals` spider) in its own process; wall "
-        "and CPU from spider_opened to spider_closed; peak RSS and open descriptors sampled "
-        "every 0.1 s with psutil",
+        "server (Python, threaded, in the benchmark's process) through "
+        "`GOVCRAWL_REPLAY_PROXY`; govcrawl's settings with no delay and no AutoThrottle "
+        "(16 concurrent requests, 2 per site, robots.txt obeyed), GOVCRAWL_ACTIVE_PORTALS "
+        f"{args.active or 'default (64)'}",
+        "- Each K is one crawl (one crawler, the `portals` spider, `govcrawl crawl`'s summary "
+        "and exit status) in its own process; wall and CPU from spider_opened to "
+        "spider_closed; peak RSS and open descriptors of the crawl process sampled every "
+        "0.1 s with psutil; records = JSONL lines on disk",
         "",
-        "| portals K | `ulimit -n` | wall s | CPU s | CPU ms per article page | vs K=1 | "
-        "peak RSS MB | peak open fds | records written / expected | manifests | exit |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| portals K | `ulimit -n` | wall s | CPU s | CPU ms per article page | vs K=1 "
+        "| vs K=100 | peak RSS MB | peak open fds | records written / expected | manifests "
+        "| exit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        ratio = (
-            f"{r['cpu_ms_per_page'] / base['cpu_ms_per_page']:.2f}×"
-            if base and r["cpu_ms_per_page"]
-            else "—"
-        )
         lines.append(
             f"| {r['portals']:,} | {r['nofile'] or 'default'} | {r['wall_s']:.1f} "
-            f"| {r['cpu_s']:.1f} | {r['cpu_ms_per_page'] or float('nan'):.2f} | {ratio} "
+            f"| {r['cpu_s']:.1f} | {r['cpu_ms_per_page'] or float('nan'):.2f} "
+            f"| {ratio(r, base(1))} | {ratio(r, base(100))} "
             f"| {r['peak_rss_mb']:.0f} | {r['peak_fds']} "
             f"| {r['lines_written']:,} / {r['expected']:,} | {r['manifests']:,} "
             f"| {r['exit_status']} |"
@@ -251,6 +257,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--active", type=int, default=0, help="GOVCRAWL_ACTIVE_PORTALS")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    parser.add_argument(
+        "--report-from",
+        type=Path,
+        help="write the section from earlier runs' JSON lines (this script's stderr)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--proxy", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -262,6 +273,10 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("GOVCRAWL_ACTIVE_PORTALS"):
             extra["GOVCRAWL_ACTIVE_PORTALS"] = os.environ["GOVCRAWL_ACTIVE_PORTALS"]
         print(json.dumps(run_child(args.child, args.proxy, args.out, extra)))
+        return
+    if args.report_from:
+        lines = args.report_from.read_text("utf-8").splitlines()
+        write_section("portals", _report([json.loads(x) for x in lines if x.strip()], args))
         return
     if args.active:
         os.environ["GOVCRAWL_ACTIVE_PORTALS"] = str(args.active)

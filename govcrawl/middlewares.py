@@ -1,12 +1,16 @@
-"""Spider middleware of govcrawl: which requests and items each portal has in flight."""
+"""Middlewares of govcrawl: what each portal has in flight, and off-site per portal."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
 
 
 class PortalAccountingMiddleware:
@@ -61,3 +65,32 @@ class PortalAccountingMiddleware:
         finally:
             if spider is not None:
                 spider.answered(response.request)
+
+
+class PortalOffsiteMiddleware(OffsiteMiddleware):
+    """Scrapy's off-site filter, decided per portal: a request may go to the hosts of the
+    portal it serves (and their subdomains).
+
+    Why not Scrapy's own: it matches every host against one regular expression of the
+    union of `allowed_domains`, ~150 µs per check with 2,900 hosts (measured), twice per
+    request. And it drops off-site requests at scheduling time without any callback
+    (a redirect to another site, say), which the spider must hear to close the portal.
+    Requests that serve no portal (none in a govcrawl crawl) get Scrapy's rule.
+    """
+
+    def should_follow(self, request: Request, spider: Spider) -> bool:
+        hosts_of = getattr(spider, "hosts_of", None)
+        hosts = hosts_of(request) if hosts_of else None
+        if hosts is None:
+            return super().should_follow(request, spider)
+        host = urlparse_cached(request).hostname or ""
+        return any(host == allowed or host.endswith("." + allowed) for allowed in hosts)
+
+    def request_scheduled(self, request: Request, spider: Spider) -> None:
+        try:
+            super().request_scheduled(request, spider)
+        except IgnoreRequest:
+            dropped = getattr(spider, "dropped", None)
+            if dropped is not None:
+                dropped(request, "offsite")
+            raise

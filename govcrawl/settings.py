@@ -40,6 +40,10 @@ LOG_LEVEL = "INFO"
 LOG_FORMATTER = "govcrawl.runs.logformatter.GovcrawlLogFormatter"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Off-site decided per portal (a set of hosts, not one regex of 2,900), and heard by
+    # the spider when it drops a request at scheduling time.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "govcrawl.middlewares.PortalOffsiteMiddleware": 50,
     # Route every request to the loopback replay proxy when GOVCRAWL_REPLAY_PROXY is set.
     "govcrawl.replay.server.ReplayProxyMiddleware": 740,
 }

@@ -163,6 +163,7 @@ class PortalSpider(scrapy.Spider):
         self.since = parse_since(since)
         self.full = parse_full(full)
         self.allowed_domains = sorted({host for p in self.portals for host in p.domains})
+        self._by_name = {portal.name: portal for portal in self.portals}
         self.arguments: dict[str, Any] = {
             "max_pages": self.max_pages,
             "since": self.since.isoformat() if self.since else None,
@@ -235,7 +236,7 @@ class PortalSpider(scrapy.Spider):
         name = meta.get(PORTAL_META) or self.portals[0].name
         state = self._states.get(name)
         if state is None:  # not started through `start()` (unit tests call callbacks)
-            state = self._open_portal(next(p for p in self.portals if p.name == name))
+            state = self._open_portal(self._by_name[name])
             state.starting = False
         return state
 
@@ -315,12 +316,20 @@ class PortalSpider(scrapy.Spider):
                     self.count(state, "portals_stalled")
                     self._close_portal(state, "stalled")
 
-    def _request_dropped(self, request: scrapy.Request) -> None:
-        if PORTAL_META in request.meta:
-            state = self._states.get(request.meta[PORTAL_META])
-            if state is not None:
-                self.count(state, "requests_dropped/scheduler")
+    def hosts_of(self, request: scrapy.Request) -> tuple[str, ...] | None:
+        """The hosts the request's portal may be crawled on (None: it serves no portal)."""
+        portal = self._by_name.get(request.meta.get(PORTAL_META) or "")
+        return portal.domains if portal else None
+
+    def dropped(self, request: scrapy.Request, why: str) -> None:
+        """The engine dropped the request before any callback: it is answered."""
+        state = self._states.get(request.meta.get(PORTAL_META) or "")
+        if state is not None:
+            self.count(state, f"requests_dropped/{why}")
             self.answered(request)
+
+    def _request_dropped(self, request: scrapy.Request) -> None:
+        self.dropped(request, "scheduler")
 
     def _request_reached_downloader(self, request: scrapy.Request) -> None:
         state = self._states.get(request.meta.get(PORTAL_META) or "")

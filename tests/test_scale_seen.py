@@ -1,0 +1,209 @@
+"""The seen-store protocol at national scale, and the incremental walk it drives (no engine).
+
+One SQLite table serves every portal: batched membership, first/last-seen times, forgetting
+a portal, and the migration of a store written in the older one-table-per-portal layout.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+
+from govcrawl.record import url_hash
+from govcrawl.registry.portals import Portal
+from govcrawl.registry.spiderloader import spider_class
+from govcrawl.stores import seen
+from govcrawl.stores.seen import OldLayoutError, SQLiteSeenStore
+from tests.conftest import listing_meta, make_spider
+
+A, B, C = (url_hash(f"http://www.zijin.gov.cn/content/post_{n}.html") for n in (1, 2, 3))
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = SQLiteSeenStore(tmp_path / "seen.sqlite3")
+    yield opened
+    opened.close()
+
+
+def test_stored_answers_a_batch_in_order_and_per_portal(store):
+    assert store.stored("gd_zijin", [A, B, C]) == [False, False, False]
+    store.add("gd_zijin", [A, C])
+    assert store.stored("gd_zijin", [A, B, C]) == [True, False, True]
+    assert store.stored("yn_guangnan", [A, B, C]) == [False, False, False]
+    assert store.stored("gd_zijin", []) == []
+    assert store.count() == 2 and store.count("gd_zijin") == 2
+
+
+def test_a_large_batch_is_answered_whole(store):
+    keys = [url_hash(f"http://x.gov.cn/{n}.html") for n in range(1200)]
+    store.add("p", keys[::2])
+    assert store.stored("p", keys) == [n % 2 == 0 for n in range(1200)]
+
+
+def test_first_seen_stays_and_last_seen_moves(store, monkeypatch):
+    monkeypatch.setattr(seen.time, "time", lambda: 1_700_000_000.0)
+    store.add("gd_zijin", [A])
+    monkeypatch.setattr(seen.time, "time", lambda: 1_700_086_400.0)
+    store.add("gd_zijin", [A])  # seen again on a listing page
+    assert store.times("gd_zijin", A) == (1_700_000_000, 1_700_086_400)
+    assert store.times("gd_zijin", B) is None
+
+
+def test_forgetting_a_portal_leaves_the_others(store):
+    store.add("gd_zijin", [A, B])
+    store.add("yn_guangnan", [A])
+    assert store.forget("gd_zijin") == 2
+    assert store.stored("gd_zijin", [A, B]) == [False, False]
+    assert store.stored("yn_guangnan", [A]) == [True]
+    assert store.forget("nowhere") == 0
+
+
+def test_the_store_is_on_disk(tmp_path):
+    first = SQLiteSeenStore(tmp_path / "seen.sqlite3")
+    first.add("gd_zijin", [A])
+    first.close()
+    again = SQLiteSeenStore(tmp_path / "seen.sqlite3")
+    assert again.stored("gd_zijin", [A, B]) == [True, False]
+    again.close()
+
+
+def old_layout(path, tables: dict[str, list[str]], columns: str = "url_hash BLOB PRIMARY KEY"):
+    db = sqlite3.connect(path)
+    for table, keys in tables.items():
+        db.execute(f"CREATE TABLE {table} ({columns}) WITHOUT ROWID")
+        db.executemany(f"INSERT INTO {table} (url_hash) VALUES (?)",
+                       [(bytes.fromhex(k),) for k in keys])
+    db.commit()
+    db.close()
+
+
+def test_a_per_portal_table_store_is_migrated_on_open(tmp_path):
+    path = tmp_path / "seen.sqlite3"
+    old_layout(path, {"seen_gd_zijin": [A, B], "seen_yn_guangnan": [C]})
+    store = SQLiteSeenStore(path)
+    assert store.stored("gd_zijin", [A, B, C]) == [True, True, False]
+    assert store.stored("yn_guangnan", [C]) == [True]
+    first, last = store.times("gd_zijin", A) or (0, 0)
+    assert first == last > 0  # unknown before: the migration time stands in
+    store.close()
+    tables = {row[0] for row in sqlite3.connect(path).execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"seen", "portals"}  # the old tables are gone: migrated once
+
+
+def test_a_file_that_is_no_seen_store_is_refused_clearly(tmp_path):
+    path = tmp_path / "seen.sqlite3"
+    old_layout(path, {"seen_things": []}, columns="url_hash BLOB PRIMARY KEY, size INTEGER")
+    with pytest.raises(OldLayoutError, match="not a govcrawl seen-store"):
+        SQLiteSeenStore(path)
+    tables = {row[0] for row in sqlite3.connect(path).execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "seen_things" in tables  # left as it was
+
+
+# --- the incremental walk, page by page ------------------------------------------------------
+
+LISTING = "http://www.example.gov.cn/xw/zwdt/index.html"
+
+
+def listing(n: int = 3) -> bytes:
+    items = "".join(
+        f'<li><a href="/xw/zwdt/content/post_{k}.html">第{k}条新闻标题</a><span>2024-03-0{k}</span></li>'
+        for k in range(1, n + 1))
+    pager = '<div id="pagination"><a href="index_2.html" class="next">下一页</a></div>'
+    return (f'<html><head><meta charset="utf-8"></head><body><ul class="news-list">{items}</ul>'
+            f"{pager}</body></html>").encode()
+
+
+def walk(spider, body: bytes) -> list[Request]:
+    meta = listing_meta("gd_jyh", host="www.example.gov.cn")
+    response = HtmlResponse(url=LISTING, body=body, request=Request(LISTING, meta=meta))
+    return list(spider.parse_listing(response))
+
+
+def article_url(n: int) -> str:
+    return f"http://www.example.gov.cn/xw/zwdt/content/post_{n}.html"
+
+
+def portal_spider(platform: str, **kwargs):
+    """The spider of a one-host row on `platform` (no columns: the tests feed pages)."""
+    row = Portal(name=f"{platform}_test", region=None, domains=("www.example.gov.cn",),
+                 platform=platform, columns=())
+    return make_spider(spider_class(row), **kwargs)
+
+
+def spider_with_store(store, **kwargs):
+    spider = portal_spider("gd_jyh", **kwargs)
+    spider.store = store
+    return spider
+
+
+def test_stored_articles_are_not_requested_and_a_page_with_something_new_goes_on(store):
+    spider = spider_with_store(store)
+    store.add(spider.portals[0].name, [url_hash(article_url(1))])
+    requests = walk(spider, listing())
+    assert [r.url for r in requests] == [article_url(2), article_url(3),
+                                          "http://www.example.gov.cn/xw/zwdt/index_2.html"]
+    stats = spider.crawler.stats
+    assert stats.get_value("govcrawl/requests_skipped/stored_before") == 1
+    assert stats.get_value("govcrawl/pagination_stopped/nothing_new") is None
+
+
+def test_a_page_with_nothing_new_ends_the_walk(store):
+    spider = spider_with_store(store)
+    store.add(spider.portals[0].name, [url_hash(article_url(n)) for n in (1, 2, 3)])
+    assert walk(spider, listing()) == []
+    stats = spider.crawler.stats
+    assert stats.get_value("govcrawl/requests_skipped/stored_before") == 3
+    assert stats.get_value("govcrawl/pagination_stopped/nothing_new") == 1
+    assert spider.runs.get(spider.portals[0].name).counters["pagination_stopped/nothing_new"] == 1
+
+
+def test_full_walks_on_past_a_page_with_nothing_new(store):
+    spider = spider_with_store(store, full="true")
+    store.add(spider.portals[0].name, [url_hash(article_url(n)) for n in (1, 2, 3)])
+    assert [r.url for r in walk(spider, listing())] == [
+        "http://www.example.gov.cn/xw/zwdt/index_2.html"]
+
+
+def test_every_request_carries_its_portal():
+    spider = portal_spider("gd_jyh")
+    requests = walk(spider, listing())
+    assert {r.meta["govcrawl_portal"] for r in requests} == {spider.portals[0].name}
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_a_bad_full_argument_is_refused(value):
+    with pytest.raises(ValueError, match="full"):
+        portal_spider("gd_jyh", full=value)
+
+
+# --- off-site, per portal ---------------------------------------------------------------------
+
+
+def test_offsite_is_decided_by_the_requests_portal_and_heard_by_the_spider():
+    from scrapy.exceptions import IgnoreRequest
+
+    from govcrawl.middlewares import PortalOffsiteMiddleware
+    from govcrawl.spiders.base import PORTAL_META
+
+    spider = portal_spider("gd_jyh")
+    name = spider.portals[0].name
+    spider.crawler.spider = spider
+    spider._state({PORTAL_META: name})  # the portal is open
+    middleware = PortalOffsiteMiddleware.from_crawler(spider.crawler)
+    middleware.spider_opened(spider)
+    mine = Request("http://news.www.example.gov.cn/a.html", meta={PORTAL_META: name})
+    assert middleware.should_follow(mine, spider)
+    away = Request("http://www.elsewhere.gov.cn/a.html",
+                   meta={PORTAL_META: name, "govcrawl_ticket": 7})
+    spider._states[name].pending.add(7)
+    assert not middleware.should_follow(away, spider)
+    with pytest.raises(IgnoreRequest):
+        middleware.request_scheduled(away, spider)  # a redirect off the site, say
+    assert spider.runs.open == {}  # nothing pending any more: the portal was closed
+    assert spider.crawler.stats.get_value("govcrawl/requests_dropped/offsite") == 1
