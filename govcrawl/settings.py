@@ -55,6 +55,13 @@ SPIDER_MIDDLEWARES = {
     # (max_pages is). Measured with the downloader stats below: -4% CPU per page.
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
 }
+# Keep-alive connections idle for 15 s are closed (Twisted keeps them 240 s): a crawl of
+# thousands of sites would otherwise hold the sockets of every site done in the last minutes.
+DOWNLOAD_HANDLERS = {
+    "http": "govcrawl.downloader.ShortIdleHTTPDownloadHandler",
+    "https": "govcrawl.downloader.ShortIdleHTTPDownloadHandler",
+}
+GOVCRAWL_IDLE_CONNECTION_SECONDS = 15
 # The downloader's byte and status counters rebuild each request's HTTP form to measure it;
 # each portal's run counts responses by status and errors by type instead.
 DOWNLOADER_STATS = False

@@ -207,3 +207,21 @@ def test_offsite_is_decided_by_the_requests_portal_and_heard_by_the_spider():
         middleware.request_scheduled(away, spider)  # a redirect off the site, say
     assert spider.runs.open == {}  # nothing pending any more: the portal was closed
     assert spider.crawler.stats.get_value("govcrawl/requests_dropped/offsite") == 1
+
+
+def test_idle_keep_alive_connections_do_not_outlive_their_sites_turn(monkeypatch):
+    from types import SimpleNamespace
+
+    from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+    from scrapy.utils.test import get_crawler
+
+    from govcrawl import settings
+    from govcrawl.downloader import ShortIdleHTTPDownloadHandler
+
+    def scrapy_init(self, crawler):  # Scrapy's needs a running reactor; its pool is all we set
+        self._pool = SimpleNamespace(cachedConnectionTimeout=240)
+
+    monkeypatch.setattr(HTTP11DownloadHandler, "__init__", scrapy_init)
+    crawler = get_crawler(settings_dict={"GOVCRAWL_IDLE_CONNECTION_SECONDS": 7})
+    assert ShortIdleHTTPDownloadHandler(crawler)._pool.cachedConnectionTimeout == 7
+    assert settings.DOWNLOAD_HANDLERS["https"].endswith("ShortIdleHTTPDownloadHandler")
