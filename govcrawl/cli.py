@@ -17,6 +17,7 @@ from govcrawl.replay import REPLICAS
 
 if TYPE_CHECKING:
     from govcrawl.registry.portals import Portal
+    from govcrawl.runs.portalrun import PortalRun
 
 DEFAULT_REPLAY_ROOT = REPLICAS
 EXIT_USAGE, EXIT_FAILED = 2, 1
@@ -114,7 +115,7 @@ def _check_crawl_arguments(args: argparse.Namespace) -> list[Portal] | None:
 SUMMARY_EVERY_PORTAL_UP_TO = 20
 
 
-def _outcome(run: Any) -> dict[str, Any]:
+def _outcome(run: PortalRun) -> dict[str, Any]:
     """What the summary needs of a closed `PortalRun` (kept small: one per portal)."""
     counters = run.counters
     return {

@@ -87,6 +87,8 @@ def test_one_manifest_per_portal_counts_its_dump(together):
         assert manifest["output_file"].endswith(f"{portal}/{manifest['run_id']}.jsonl")
         assert sum(n for k, n in manifest["counters"].items() if k.startswith("responses/")) > 0
     assert f"{len(PORTALS)} portals: {sum(map(len, records.values()))} new records" in done.stderr
+    assert "Overridden settings" not in done.stderr  # Scrapy's dumps are DEBUG lines now
+    assert "Enabled item pipelines" not in done.stderr
 
 
 def test_never_more_portals_in_flight_than_the_cap(together):
