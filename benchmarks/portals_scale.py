@@ -256,6 +256,7 @@ def main(argv: list[str] | None = None) -> None:
         "--nofile", type=int, default=0, help="also run the largest K under this ulimit -n"
     )
     parser.add_argument("--active", type=int, default=0, help="GOVCRAWL_ACTIVE_PORTALS")
+    parser.add_argument("--delay", type=float, default=0.0, help="DOWNLOAD_DELAY per site")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     parser.add_argument(
         "--report-from",
@@ -270,8 +271,9 @@ def main(argv: list[str] | None = None) -> None:
         SETTINGS["GOVCRAWL_ACTIVE_PORTALS"] = str(args.active)
     if args.child:
         extra = dict(SETTINGS)
-        if os.environ.get("GOVCRAWL_ACTIVE_PORTALS"):
-            extra["GOVCRAWL_ACTIVE_PORTALS"] = os.environ["GOVCRAWL_ACTIVE_PORTALS"]
+        for name in ("GOVCRAWL_ACTIVE_PORTALS", "DOWNLOAD_DELAY"):
+            if os.environ.get(f"BENCH_{name}"):
+                extra[name] = os.environ[f"BENCH_{name}"]
         print(json.dumps(run_child(args.child, args.proxy, args.out, extra)))
         return
     if args.report_from:
@@ -279,7 +281,9 @@ def main(argv: list[str] | None = None) -> None:
         write_section("portals", _report([json.loads(x) for x in lines if x.strip()], args))
         return
     if args.active:
-        os.environ["GOVCRAWL_ACTIVE_PORTALS"] = str(args.active)
+        os.environ["BENCH_GOVCRAWL_ACTIVE_PORTALS"] = str(args.active)
+    if args.delay:
+        os.environ["BENCH_DOWNLOAD_DELAY"] = str(args.delay)
     sizes = [int(size) for size in args.sizes.split(",")]
     ensure_site(args.site, args.articles, max(sizes))
     from govcrawl.replay.server import ReplayServer
