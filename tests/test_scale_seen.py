@@ -225,3 +225,68 @@ def test_idle_keep_alive_connections_do_not_outlive_their_sites_turn(monkeypatch
     crawler = get_crawler(settings_dict={"GOVCRAWL_IDLE_CONNECTION_SECONDS": 7})
     assert ShortIdleHTTPDownloadHandler(crawler)._pool.cachedConnectionTimeout == 7
     assert settings.DOWNLOAD_HANDLERS["https"].endswith("ShortIdleHTTPDownloadHandler")
+
+
+# --- a portal is done when each of its requests and items is answered, whatever the path ------
+
+
+def open_portal_with(spider, *requests):
+    """The spider's portal open, with `requests` given to the engine (tracked as pending)."""
+    from govcrawl.spiders.base import PORTAL_META
+
+    name = spider.portals[0].name
+    spider.crawler.spider = spider
+    state = spider._state({PORTAL_META: name})
+    for request in requests:
+        request.meta[PORTAL_META] = name
+        spider.track(request, {})
+    return state
+
+
+def failure_of(request, error):
+    from twisted.python.failure import Failure
+
+    failure = Failure(error)
+    failure.request = request
+    return failure
+
+
+def test_each_way_a_request_ends_answers_it_and_the_last_one_closes_the_portal():
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import Response
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    spider = portal_spider("gd_jyh")
+    requests = [Request(f"http://www.example.gov.cn/{n}.html") for n in range(5)]
+    state = open_portal_with(spider, *requests)
+    run = state.run
+    spider._request_dropped(requests[0])  # the dupefilter
+    spider.on_request_error(failure_of(requests[1], IgnoreRequest("robots.txt")))
+    not_found = Response(requests[2].url, status=404, request=requests[2])
+    spider.on_request_error(failure_of(requests[2], HttpError(not_found, "404")))
+    server_error = Response(requests[3].url, status=503, request=requests[3])
+    spider.on_request_error(failure_of(requests[3], HttpError(server_error, "503")))
+    assert spider.runs.get(state.name) is run  # one request still pending
+    spider.on_request_error(failure_of(requests[4], ConnectionRefusedError()))
+    assert spider.runs.get(state.name) is None and run.finish_reason == "finished"
+    assert run.counters["requests_dropped/scheduler"] == 1
+    assert run.counters["request_errors/IgnoreRequest"] == 1  # policy, not a loss
+    assert run.counters["request_errors/HttpError"] == 2
+    assert run.counters["pages_lost"] == 2  # the 503 and the refused connection
+
+
+def test_items_are_pending_until_written_or_dropped():
+    from scrapy.exceptions import DropItem
+
+    spider = portal_spider("gd_jyh")
+    state = open_portal_with(spider)
+    state.starting = False
+    item = {"portal": state.name, "url": "http://www.example.gov.cn/1.html"}
+    spider.track(item, {"govcrawl_portal": state.name})
+    spider.track(dict(item), {"govcrawl_portal": state.name})
+    spider._item_done(item)  # written
+    assert spider.runs.get(state.name) is state.run
+    drop = DropItem("no_text: http://www.example.gov.cn/2.html")
+    spider._item_dropped(dict(item), drop)
+    assert spider.runs.get(state.name) is None
+    assert state.run.counters["dropped/no_text"] == 1 and state.run.counters["dropped"] == 1

@@ -396,13 +396,12 @@ class PortalSpider(scrapy.Spider):
         state = self._state(request.meta)
         kind = failure.type.__name__ if failure.type else "Error"
         self.count(state, f"request_errors/{kind}")
-        if failure.check(IgnoreRequest):
-            self.logger.debug("Not fetched %s: %s", request.url, failure.getErrorMessage())
-        elif failure.check(HttpError):
-            status = failure.value.response.status
-            if status >= 500:
+        if failure.check(HttpError):  # before IgnoreRequest, its base class
+            if failure.value.response.status >= 500:
                 self.count(state, "pages_lost")
             self.logger.warning("Could not fetch %s: %s", request.url, failure.getErrorMessage())
+        elif failure.check(IgnoreRequest):
+            self.logger.debug("Not fetched %s: %s", request.url, failure.getErrorMessage())
         else:
             self.count(state, "pages_lost")
             self.logger.error("Could not fetch %s: %s", request.url, failure.getErrorMessage())
