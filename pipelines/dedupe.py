@@ -1,7 +1,10 @@
 """Dedupe by URL hash: within a run (in memory) and across runs (the persistent seen-store).
 
-A hash enters the seen-store only when its record has passed every pipeline (the
-`item_scraped` signal), so an article that failed to be written is fetched again next run.
+The spider already skips articles whose listing link is stored; this pipeline catches the
+rest (an article reached under another URL, the same article twice in one run). A hash
+enters the seen-store only when its record has passed every pipeline (the `item_scraped`
+signal), so an article that failed to be written is fetched again next run. The in-run
+memory is per portal and freed when the portal's run closes.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from govcrawl.runs.portalrun import PORTAL_CLOSED, PortalRun
 from govcrawl.stores.seen import SeenStore, seen_store_for
 from pipelines import drop
 
@@ -23,9 +27,10 @@ class DedupePipeline:
     def __init__(self, crawler: Crawler, store: SeenStore | None) -> None:
         self.stats = crawler.stats
         self.store = store
-        self.in_run: set[str] = set()
+        self.in_run: dict[str, set[str]] = {}
         if store is not None:
             crawler.signals.connect(self.remember, signal=signals.item_scraped)
+        crawler.signals.connect(self.portal_closed, signal=PORTAL_CLOSED)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -37,13 +42,18 @@ class DedupePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        key = adapter["url_hash"]
-        if key in self.in_run:
+        key, portal = adapter["url_hash"], adapter.get("portal") or ""
+        seen = self.in_run.setdefault(portal, set())
+        if key in seen:
             raise drop(self.stats, "duplicate_in_run", adapter["url"], "INFO")
-        if self.store is not None and key in self.store:
+        if self.store is not None and self.store.stored(portal, [key])[0]:
             raise drop(self.stats, "stored_before", adapter["url"], "INFO")
-        self.in_run.add(key)
+        seen.add(key)
         return item
 
     def remember(self, item: Any) -> None:
-        self.store.add(ItemAdapter(item)["url_hash"])  # type: ignore[union-attr]
+        adapter = ItemAdapter(item)
+        self.store.add(adapter.get("portal") or "", [adapter["url_hash"]])  # type: ignore[union-attr]
+
+    def portal_closed(self, portal_run: PortalRun) -> None:
+        self.in_run.pop(portal_run.portal, None)

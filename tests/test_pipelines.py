@@ -255,13 +255,12 @@ def test_seen_store_keeps_each_portals_memory_apart_and_on_disk(tmp_path):
     from govcrawl.stores.seen import SQLiteSeenStore
 
     key = url_hash("http://www.zijin.gov.cn/a.html")
-    zijin = SQLiteSeenStore(tmp_path / "seen.sqlite3", "gd_zijin")
-    zijin.add(key)
-    zijin.add(key)  # adding twice is harmless
-    guangnan = SQLiteSeenStore(tmp_path / "seen.sqlite3", "yn_guangnan")
-    assert key in zijin and key not in guangnan
-    zijin.close()
-    guangnan.close()
-    reopened = SQLiteSeenStore(tmp_path / "seen.sqlite3", "gd_zijin")
-    assert key in reopened and len(reopened) == 1
+    store = SQLiteSeenStore(tmp_path / "seen.sqlite3")
+    store.add("gd_zijin", [key])
+    store.add("gd_zijin", [key])  # adding twice is harmless
+    assert store.stored("gd_zijin", [key]) == [True]
+    assert store.stored("yn_guangnan", [key]) == [False]
+    store.close()
+    reopened = SQLiteSeenStore(tmp_path / "seen.sqlite3")
+    assert reopened.stored("gd_zijin", [key]) == [True] and reopened.count("gd_zijin") == 1
     reopened.close()
