@@ -20,7 +20,7 @@ from govcrawl.replay.server import ReplayServer
 from tests.conftest import FIXTURES, PORTALS
 
 ROOT = Path(__file__).resolve().parents[1]
-VOLATILE = ("crawled_at",)
+VOLATILE = ("crawled_at", "run_id")
 
 
 def crawl(*args: str, proxy: str | None = None) -> subprocess.CompletedProcess:
