@@ -168,7 +168,7 @@ def test_a_new_article_on_the_first_page_is_all_a_later_run_fetches(tmp_path):
             assert done.returncode == 0, done.stderr[-3000:]
             runs.append(([url for _, url, _ in server.requests], latest_manifests(output)))
             first_page.write_text(published, "utf-8")  # the newest article appears
-    (first_urls, first), (second_urls, second) = runs
+    (first_urls, _), (second_urls, second) = runs
     assert [url for url in second_urls if article(url)] == [
         "http://www.zijin.gov.cn/xw/zwdt/content/post_692533.html"
     ]
