@@ -10,7 +10,6 @@ is read from the page's scripts.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
@@ -21,18 +20,10 @@ from parsel import Selector
 from govcrawl.extraction.countdown import CountdownPager, parse_countdown_pager
 from govcrawl.extraction.createpage import CreatePagePager, parse_create_page_html
 from govcrawl.extraction.domindex import DomIndex
-from govcrawl.extraction.html import text_content, xpath
+from govcrawl.extraction.listitems import DATE_IN_TEXT, find_list_items
 from govcrawl.extraction.parse import parse_response
 from govcrawl.extraction.text import normalize_space
 
-# A listing date: 2020-04-22, 2020/4/22, 2020年4月22日, or year-less 04-22 / 4.22 with a
-# two-digit day (so 增长1.5倍 is not a date).
-_DATE_IN_TEXT = re.compile(
-    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?"
-    r"|(?<![\d.])(?:0?[1-9]|1[0-2])[-/.](?:0[1-9]|[12]\d|3[01])(?![\d.])"
-)
-_MAX_ITEM_DEPTH = 3
-_MAX_ITEM_TEXT = 400
 _NEXT_TEXTS = ("下一页", "下页", "下一頁", "后页", "後頁", "下一页>", "下一页 >", ">", "›", "»")
 _PAGE_COUNT = re.compile(
     r"共\s*(\d+)\s*页|\d+\s*/\s*(\d+)\s*页|(?:totalPage|countPage|pageCount)\s*[:=]\s*(\d+)"
@@ -92,6 +83,7 @@ class ListingPage:
         self.selector = selector
         self.context = context or ListingContext()
         self.site_hosts = tuple(h.lower() for h in self.context.site_hosts) or (_host(url),)
+        self._block_dates: dict[Any, str] = {}  # item → date shown by its block (listitems)
 
     @classmethod
     def from_response(cls, response: Any, context: ListingContext | None = None) -> ListingPage:
@@ -103,32 +95,13 @@ class ListingPage:
         return DomIndex(self.selector.root)
 
     def _items(self) -> list[Selector]:
-        """The main list's items: the platform's, else the largest group of sibling
-        elements that each hold a link and a date outside it (li, tr, div, dd …)."""
+        """The main list's items: the platform's, else what `find_list_items` finds."""
         for css in self.item_css:
             items = self.index.select(css)
             if items:
                 return [Selector(root=item, type="html") for item in items]
-        groups: dict[tuple[Any, str], list[Any]] = defaultdict(list)
-        for link in xpath("//body//a[@href]")(self.selector.root):
-            if len(normalize_space(text_content(link) or link.get("title") or "")) < 4:
-                continue
-            link_text = text_content(link)
-            node = link
-            for _ in range(_MAX_ITEM_DEPTH):
-                node = node.getparent()
-                if node is None or node.tag in ("body", "html"):
-                    break
-                text = text_content(node)
-                if len(text) > _MAX_ITEM_TEXT:  # a container of many items, not an item
-                    break
-                if _DATE_IN_TEXT.search(text.replace(link_text, " ")):
-                    item_group = groups[(node.getparent(), node.tag)]
-                    if not item_group or item_group[-1] is not node:
-                        item_group.append(node)
-                    break
-        best = max(groups.values(), key=len, default=[])
-        return [Selector(root=node, type="html") for node in best]
+        items, self._block_dates = find_list_items(self.selector.root)
+        return [Selector(root=node, type="html") for node in items]
 
     @cached_property
     def article_links(self) -> list[ListingLink]:
@@ -155,13 +128,13 @@ class ListingPage:
             other_text = normalize_space(
                 " ".join(item.xpath(".//text()").getall()).replace(shown, " ")
             )
-            date = _DATE_IN_TEXT.search(other_text)
+            date = DATE_IN_TEXT.search(other_text)
             host = _host(url)
             links.append(
                 ListingLink(
                     url=url,
                     title=title,
-                    date=date.group(0) if date else None,
+                    date=date.group(0) if date else self._block_dates.get(item.root),
                     offsite=host not in self.site_hosts,
                     wechat=host in WECHAT_HOSTS,
                 )
