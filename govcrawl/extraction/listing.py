@@ -22,20 +22,19 @@ from govcrawl.extraction.createpage import CreatePagePager, parse_create_page_ht
 from govcrawl.extraction.domindex import DomIndex
 from govcrawl.extraction.listitems import DATE_IN_TEXT, find_list_items
 from govcrawl.extraction.parse import parse_response
+from govcrawl.extraction.scriptpager import (
+    ScriptPager,
+    parse_script_pager,
+    script_number,
+    script_page_count,
+)
 from govcrawl.extraction.text import normalize_space
 
 _NEXT_TEXTS = ("下一页", "下页", "下一頁", "后页", "後頁", "下一页>", "下一页 >", ">", "›", "»")
-_PAGE_COUNT = re.compile(
-    r"共\s*(\d+)\s*页|\d+\s*/\s*(\d+)\s*页|(?:totalPage|countPage|pageCount)\s*[:=]\s*(\d+)"
-)
+_PAGE_COUNT = re.compile(r"共\s*(\d+)\s*页|\d+\s*/\s*(\d+)\s*页")
 _CURRENT_PAGE = re.compile(
     r"当前(?:第|页)?\s*[:：]?\s*(\d+)|(\d+)\s*/\s*\d+\s*页|(?:currentPage|curPage)\s*[:=]\s*(\d+)"
     r"|setPage[\"']?\s*[(,]\s*(\d+)"
-)
-# A page URL assembled in a script: 'index_' + i + '.html', "list.jsp?page=" + pageNo
-_SCRIPT_PAGE_URL = re.compile(
-    r"""["']([^"'\s<>+]*?[_=/-])["']\s*\+\s*\(?\s*[A-Za-z_$][\w$]*\s*\)?"""
-    r"""(?:\s*\+\s*["']([^"'\s<>+]*)["'])?"""
 )
 WECHAT_HOSTS = ("mp.weixin.qq.com", "weixin.qq.com")
 
@@ -151,17 +150,24 @@ class ListingPage:
         """A pager whose page files count down from the last page (`index_958_198.html`)."""
         return parse_countdown_pager(self._scripts)
 
-    def next_page(self) -> str | None:
-        """URL of the next listing page, or None on the last one."""
-        scope = self._pager_scope
-        for anchor in scope.css("a[href]"):
+    def _next_page_link(self) -> str | None:
+        """The pager's 下一页 link (`""`: it points to this page, the last one)."""
+        for anchor in self._pager_scope.css("a[href]"):
             text = normalize_space("".join(anchor.css("::text").getall()))
             href = anchor.attrib["href"].strip()
             if (text in _NEXT_TEXTS or anchor.attrib.get("rel") == "next") and not href.startswith(
                 ("javascript:", "#")
             ):
                 url = urljoin(self.url, href)
-                return None if url == self.url else url
+                return "" if url == self.url else url
+        return None
+
+    def next_page(self) -> str | None:
+        """URL of the next listing page, or None on the last one (and when the page's script
+        pager cannot be resolved: see `pager_unresolved`)."""
+        link = self._next_page_link()
+        if link is not None:
+            return link or None
         if self.script_pager:
             following = self.script_pager.current + 1
             if following >= self.script_pager.count:
@@ -171,27 +177,38 @@ class ListingPage:
             return self.countdown_pager.next_page(self.url)
         return self._scripted_next_page()
 
+    @cached_property
+    def concat_pager(self) -> ScriptPager | None:
+        """A page URL a script assembles by concatenation (scriptpager.py), if any."""
+        return parse_script_pager(self._scripts)
+
+    @property
+    def pager_unresolved(self) -> str | None:
+        """Why the page's script pager gives no next page although it builds page URLs
+        (`unresolved_variable`, `empty_part`); None when it resolves or there is none. The
+        crawl counts it as `pagination_stopped/unresolved_pager`."""
+        if self._next_page_link() is not None or self.script_pager or self.countdown_pager:
+            return None
+        return self.concat_pager.unresolved if self.concat_pager else None
+
     def _scripted_next_page(self) -> str | None:
         """Next page of a pager that builds its links in a script (`location.href =
-        'index_' + i + '.html'`, `"Column.shtml?p5=28&p7=" + pageNo`): the URL pattern
-        from the script, the current page from the pager's text (1 when it says none)."""
-        template = next(
-            (
-                match.groups()
-                for script in self._scripts
-                if "location" in script or "href" in script
-                for match in _SCRIPT_PAGE_URL.finditer(script)
-            ),
-            None,
-        )
-        if template is None:
+        'index_' + i + '.html'`, `"Column.shtml?p5=28&p7=" + pageNo`, a list API's URL): the
+        URL pattern from the script; the page number the script assigns its variable, else
+        the current page (from the pager's text, 1 when it says none) plus one. A current
+        page of 0 means the pager counts from 0 (TRS: `var currentPage = 0`)."""
+        pager = self.concat_pager
+        if pager is None or pager.url is None:
             return None
         current = self._current_page()
         total = self.total_pages()
-        if total is not None and current >= total:
+        last = total - 1 if current == 0 and total is not None else total
+        if last is not None and current >= last:
             return None
-        prefix, suffix = template
-        return urljoin(self.url, f"{prefix}{current + 1}{suffix or ''}")
+        number = script_number(self._scripts, pager.url.variable)
+        if number is None or number <= current:
+            number = current + 1
+        return urljoin(self.url, pager.url.page(number))
 
     def _current_page(self) -> int:
         match = _CURRENT_PAGE.search(self._pager_text)
@@ -214,7 +231,9 @@ class ListingPage:
         if self.countdown_pager:
             return self.countdown_pager.count
         match = _PAGE_COUNT.search(self._pager_text)
-        return int(next(group for group in match.groups() if group)) if match else None
+        if match:
+            return int(next(group for group in match.groups() if group))
+        return script_page_count(self._pager_text)
 
     @property
     def _pager_scope(self) -> Selector:

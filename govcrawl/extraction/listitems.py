@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Hashable
 from itertools import pairwise
 
-from lxml import etree
+from lxml.etree import _Element as Element
 
 from govcrawl.extraction.html import text_content, xpath
 from govcrawl.extraction.text import normalize_space
@@ -40,8 +40,6 @@ _MAX_HEADING = 40  # characters of a block's date heading
 _CELLS = ("td", "th")  # table cells are never items; their row is
 _MIN_UNDATED_ITEMS = 3
 _MIN_UNDATED_TITLE = 8  # mean characters of an undated list's titles (menu words are fewer)
-
-Element = etree._Element
 
 
 def link_text(link: Element) -> str:
@@ -166,11 +164,11 @@ def find_list_items(root: Element) -> tuple[list[Element], dict[Element, str]]:
             text = text_content(node)
             if len(text) > _MAX_ITEM_TEXT:  # a container of many items, not an item
                 break
-            date = DATE_IN_TEXT.search(text.replace(shown, " "))
-            if date:
+            shown_date = DATE_IN_TEXT.search(text.replace(shown, " "))
+            if shown_date:
                 parent = node.getparent()
                 if parent is not None:
-                    groups[(parent, str(node.tag))].add(node, title, date.group(0))
+                    groups[(parent, str(node.tag))].add(node, title, shown_date.group(0))
                 break
             below = node
     shapes: dict[Hashable, list[_Group]] = defaultdict(list)
