@@ -86,3 +86,55 @@ def test_script_pager_stops_at_the_last_page_its_settings_count():
     script = ("var recordCount = 40; var pageSize = 20; var currentPage = 2;\n"
               "function go(page){ location.href = 'list_' + page + '.html'; }")
     assert page(script).next_page() is None
+
+
+# --- lists a script fetches from a JSON/JSONP API -------------------------------------------
+
+SHELL = "<div id=list></div>"  # the list is filled by the script: no links in the HTML
+
+
+@pytest.mark.parametrize(
+    ("script", "first_reply"),
+    [
+        ('function load(pageNo){ $.ajax({url: "/api/list?columnId=12&page=" + pageNo,'
+         ' dataType: "jsonp", success: render}); }\nload(1);',
+         "http://www.example.gov.cn/api/list?columnId=12&page=1"),
+        ('$.ajax({url: "/common/search/list", type: "get", data: {columnId: "12", pageNo: 1,'
+         ' pageSize: 15}, dataType: "json", success: render});',
+         "http://www.example.gov.cn/common/search/list?columnId=12&pageSize=15&pageNo=1"),
+    ],
+    ids=["url-concatenated", "url-and-data"],
+)
+def test_a_list_filled_from_an_api_gives_the_api_reply_as_next_page(script, first_reply):
+    got = page(script, items=SHELL)
+    assert (got.article_links, got.next_page()) == ([], first_reply)
+
+
+def test_a_server_rendered_first_page_continues_with_the_apis_second_reply():
+    script = 'function more(page){ $.getJSON("/api/list?columnId=12&page=" + page, render); }'
+    assert page(script).next_page() == "http://www.example.gov.cn/api/list?columnId=12&page=2"
+
+
+def api_reply(url: str, body: str) -> ListingPage:
+    from scrapy.http import TextResponse
+
+    response = TextResponse(url, body=body.encode(), encoding="utf-8",
+                            headers={"Content-Type": "application/javascript"})
+    return ListingPage.from_response(response)
+
+
+REPLY = ('jsonp_cb({"totalPage": 3, "data": {"list": ['
+         + ", ".join(f'{{"docTitle": "第{i}篇文章", "url": "/xwzx/gzdt/202004/t2020042{i}_{i}.html",'
+                     f' "pubDate": "2020-04-2{i} 10:00:00"}}' for i in range(3))
+         + ']}});')
+API = "http://www.example.gov.cn/api/list?columnId=12&page={}&callback=jsonp_cb"
+
+
+def test_a_jsonp_reply_is_a_listing_page_and_the_next_reply_its_next_page():
+    got = api_reply(API.format(1), REPLY)
+    assert [(link.url, link.title, link.date) for link in got.article_links] == [
+        (f"{BASE}202004/t2020042{i}_{i}.html", f"第{i}篇文章", f"2020-04-2{i}") for i in range(3)]
+    assert got.next_page() == API.format(2)
+    assert api_reply(API.format(3), REPLY).next_page() is None  # the reply's page count
+    empty = api_reply(API.format(2), '{"data": {"list": []}}')
+    assert (empty.article_links, empty.next_page()) == ([], None)

@@ -20,6 +20,7 @@ from parsel import Selector
 from govcrawl.extraction.countdown import CountdownPager, parse_countdown_pager
 from govcrawl.extraction.createpage import CreatePagePager, parse_create_page_html
 from govcrawl.extraction.domindex import DomIndex
+from govcrawl.extraction.jsonlist import json_records, next_api_page, parse_json_reply
 from govcrawl.extraction.listitems import DATE_IN_TEXT, find_list_items
 from govcrawl.extraction.parse import parse_response
 from govcrawl.extraction.scriptpager import (
@@ -83,10 +84,19 @@ class ListingPage:
         self.context = context or ListingContext()
         self.site_hosts = tuple(h.lower() for h in self.context.site_hosts) or (_host(url),)
         self._block_dates: dict[Any, str] = {}  # item → date shown by its block (listitems)
+        # The text as served, when known: a JSON/JSONP list reply must be read from it.
+        self.served_text: str | None = None
 
     @classmethod
     def from_response(cls, response: Any, context: ListingContext | None = None) -> ListingPage:
-        return cls(response.url, parse_response(response), context)
+        page = cls(response.url, parse_response(response), context)
+        page.served_text = response.text
+        return page
+
+    @cached_property
+    def json_reply(self) -> Any | None:
+        """The page's JSON when it is a list API's reply (jsonlist.py), else None."""
+        return parse_json_reply(self.served_text)
 
     @cached_property
     def index(self) -> DomIndex:
@@ -102,9 +112,22 @@ class ListingPage:
         items, self._block_dates = find_list_items(self.selector.root)
         return [Selector(root=node, type="html") for node in items]
 
+    def _link(self, url: str, title: str, date: str | None) -> ListingLink:
+        host = _host(url)
+        return ListingLink(
+            url=url,
+            title=title,
+            date=date,
+            offsite=host not in self.site_hosts,
+            wechat=host in WECHAT_HOSTS,
+        )
+
     @cached_property
     def article_links(self) -> list[ListingLink]:
         """Main-list links in page order, absolute and deduplicated."""
+        if self.json_reply is not None:
+            records = json_records(self.json_reply)
+            return [self._link(urljoin(self.url, r.url), r.title, r.date) for r in records]
         links, seen = [], set()
         for item in self._items():
             anchors = [
@@ -128,16 +151,8 @@ class ListingPage:
                 " ".join(item.xpath(".//text()").getall()).replace(shown, " ")
             )
             date = DATE_IN_TEXT.search(other_text)
-            host = _host(url)
-            links.append(
-                ListingLink(
-                    url=url,
-                    title=title,
-                    date=date.group(0) if date else self._block_dates.get(item.root),
-                    offsite=host not in self.site_hosts,
-                    wechat=host in WECHAT_HOSTS,
-                )
-            )
+            shown_date = date.group(0) if date else self._block_dates.get(item.root)
+            links.append(self._link(url, title, shown_date))
         return links
 
     @cached_property
@@ -165,6 +180,9 @@ class ListingPage:
     def next_page(self) -> str | None:
         """URL of the next listing page, or None on the last one (and when the page's script
         pager cannot be resolved: see `pager_unresolved`)."""
+        if self.json_reply is not None:
+            assert self.served_text is not None  # a reply is only read from served text
+            return next_api_page(self.url, self.served_text, bool(self.article_links))
         link = self._next_page_link()
         if link is not None:
             return link or None
@@ -206,7 +224,9 @@ class ListingPage:
         if last is not None and current >= last:
             return None
         number = script_number(self._scripts, pager.url.variable)
-        if number is None or number <= current:
+        if pager.url.api and not self.article_links:  # the list is the API's first reply
+            number = pager.url.start or number or current
+        elif number is None or number <= current:
             number = current + 1
         return urljoin(self.url, pager.url.page(number))
 

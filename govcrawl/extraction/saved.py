@@ -57,7 +57,9 @@ def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
     platform = _platform(portal)
     page_class = platform.listing_page if platform else ListingPage
     context = ListingContext(site_hosts=portal.domains) if portal else None
-    page = page_class(url, parse_response(saved_response(html, url)), context)
+    response = saved_response(html, url)
+    page = page_class(url, parse_response(response), context)
+    page.served_text = response.text
     return {
         "article_links": [
             {

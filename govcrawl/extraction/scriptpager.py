@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from math import ceil
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 _IDENT = r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*"
 _TERM = rf"""(?:"[^"\n]*"|'[^'\n]*'|\(\s*{_IDENT}\s*(?:[-+]\s*\d+\s*)?\)|{_IDENT})"""
@@ -30,10 +30,18 @@ _ASSIGNMENT = re.compile(
 )
 # Names a script gives the page number (currPage, pageNo, nextPage, pageIndex, p, i, n …).
 _PAGE_NAME = re.compile(r"(?i)page|^(?:p|pg|pn|i|n|no|num|idx|index|cur\w*)$")
-# Where an expression is a URL: location, href, window.open, a request's url.
-_URL_CONTEXT = ("location", "href", "url", "open(")
+# Where an expression is a URL: location, href, window.open, a request (url, $.getJSON …).
+_URL_CONTEXT = ("location", "href", "url", "open(", "getJSON", "ajax", ".get(", ".post(")
 # Text before the page number ends in a separator: index_3, list.jsp?page=3, /3/, list-3.
 _BEFORE_NUMBER = ("_", "=", "/", "-")
+# A concatenation that is a list request's URL: `url: "…" + page`, `$.getJSON("…" + page`.
+_API_BEFORE = re.compile(r"(?:\burl\s*[:=]|\.(?:getJSON|get|post|ajax)\s*\()\s*\Z")
+# A list request with its fields: `url: "/api/list", …, data: {columnId: 12, pageNo: 1}`.
+_API_CALL = re.compile(
+    r"""\burl\s*:\s*["'](?P<url>[^"'\s]+)["'][^{}]{0,300}?\bdata\s*:\s*\{(?P<data>[^{}]*)\}"""
+)
+_DATA_FIELD = re.compile(r"""(\w+|"\w+"|'\w+')\s*:\s*("[^"]*"|'[^']*'|\d+|[A-Za-z_$][\w$]*)""")
+_PAGE_SIZE_NAME = re.compile(r"(?i)size|per|rows|limit|count|total")
 _EMPTY_PART = re.compile(r"(?:^|/)[_.-]|[_.-](?:$|[_.-]|\?)|\.\.(?!/)")
 
 _PAGE_COUNT_NAMES = r"(?:totalPages?|countPage|pageCount|pageTotal|totalPageCount|pages)"
@@ -51,11 +59,15 @@ _PAGE_SIZE = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class ScriptUrl:
-    """A page URL as a script builds it: text before and after the page number."""
+    """A page URL as a script builds it: text before and after the page number; `api` when
+    it is the URL of a JSON/JSONP list request (the page shows what its first reply holds),
+    `start` the page number the script requests first, when it says."""
 
     before: str
     after: str
     variable: str
+    api: bool = False
+    start: int | None = None
 
     def page(self, number: int) -> str:
         return f"{self.before}{number}{self.after}"
@@ -67,6 +79,11 @@ class ScriptPager:
 
     url: ScriptUrl | None
     unresolved: str | None = None
+
+
+def is_page_name(name: str) -> bool:
+    """A page number's name (pageNo, currPage, i), not a page size or count's (pageSize)."""
+    return bool(_PAGE_NAME.search(name)) and not _PAGE_SIZE_NAME.search(name)
 
 
 def _variables(source: str) -> tuple[dict[str, str], dict[str, int]]:
@@ -107,11 +124,11 @@ def _resolve(expression: str, strings: dict[str, str]) -> list[str | _Unknown] |
     return parts
 
 
-def _script_url(parts: list[str | _Unknown]) -> ScriptUrl | str | None:
+def _script_url(parts: list[str | _Unknown], api: bool = False) -> ScriptUrl | str | None:
     """The page-URL pattern of resolved parts; a reason when it cannot be one; None when
     the expression is no page URL (no page-number variable in it)."""
     unknown = [i for i, part in enumerate(parts) if isinstance(part, _Unknown)]
-    slots = [i for i in unknown if _PAGE_NAME.search(parts[i])]
+    slots = [i for i in unknown if is_page_name(parts[i])]
     if len(slots) != 1:
         return None
     if len(unknown) > 1:
@@ -123,7 +140,7 @@ def _script_url(parts: list[str | _Unknown]) -> ScriptUrl | str | None:
     path = re.sub(r"^(?:\.\.?/)+", "", urlsplit(before + "1" + after).path)
     if _EMPTY_PART.search(path):
         return "empty_part"
-    return ScriptUrl(before, after, str(parts[slot]))
+    return ScriptUrl(before, after, str(parts[slot]), api)
 
 
 def parse_script_pager(scripts: list[str]) -> ScriptPager | None:
@@ -132,16 +149,46 @@ def parse_script_pager(scripts: list[str]) -> ScriptPager | None:
     useful = [s for s in scripts if any(word in s for word in _URL_CONTEXT)]
     if not useful:
         return None
-    strings, _ = _variables("\n".join(scripts))
+    strings, numbers = _variables("\n".join(scripts))
     reason = None
     for script in useful:
         for match in _CONCAT.finditer(script):
+            api = bool(_API_BEFORE.search(script, 0, match.start()))
             parts = _resolve(match.group(0), strings)
-            found = _script_url(parts) if parts else None
+            found = _script_url(parts, api) if parts else None
+            if isinstance(found, ScriptUrl):
+                return ScriptPager(found)
+            reason = reason or found
+        for call in _API_CALL.finditer(script):
+            found = _api_url(call["url"], call["data"], strings, numbers)
             if isinstance(found, ScriptUrl):
                 return ScriptPager(found)
             reason = reason or found
     return ScriptPager(None, reason) if reason else None
+
+
+def _api_url(
+    url: str, data: str, strings: dict[str, str], numbers: dict[str, int]
+) -> ScriptUrl | str | None:
+    """The list API's page URL from a request's `url` and `data: {…}`: the other fields as
+    query, the page-number field last (None when the request has no page field)."""
+    query, page_key, start = [], None, None
+    for key, value in _DATA_FIELD.findall(data):
+        key = key.strip("\"'")
+        literal = value[1:-1] if value[:1] in "\"'" else None
+        if page_key is None and is_page_name(key):
+            page_key = key
+            start = int(value) if value.isdigit() else numbers.get(value)
+        elif literal is not None or value.isdigit():
+            query.append((key, literal if literal is not None else value))
+        elif value in strings or value in numbers:
+            query.append((key, strings.get(value) or str(numbers[value])))
+        else:
+            return "unresolved_variable"
+    if page_key is None:
+        return None
+    joined = "&".join(f"{k}={quote(v)}" for k, v in [*query, (page_key, "")])
+    return ScriptUrl(f"{url}{'&' if '?' in url else '?'}{joined}", "", page_key, True, start)
 
 
 def script_number(scripts: list[str], name: str) -> int | None:
