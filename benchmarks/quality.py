@@ -141,6 +141,8 @@ def score_listing(pred: dict[str, Any] | None, truth: dict[str, Any], url: str) 
         "total_pages": pred["total_pages"] == truth.get("total_pages"),
         "missing": [u for u in gold if u not in common],
         "extra": [u for u in ours if u not in common],
+        "found": len(set(ours)),
+        "listed": len(set(gold)),
     }
 
 
@@ -203,8 +205,9 @@ def _as_prediction(name: str, result: Any) -> tuple[dict[str, Any] | None, str]:
     if result is None:
         return None, "no result"
     if name == "ours":
-        if "article_links" in result:
-            return result, ""
+        if "article_links" in result:  # a listing: say why its script pager gave no next page
+            unresolved = result.get("pager_unresolved")
+            return result, f"pager unresolved: {unresolved}" if unresolved else ""
         return {
             "title": result.get("title"),
             "published": result.get("published_date"),
@@ -292,7 +295,8 @@ def _triple(outcomes: dict[str, Outcome], show: Callable[[Outcome], str]) -> str
 def per_page_table(pages: list[Page], results: dict[str, dict[str, Outcome]]) -> list[str]:
     """Markdown rows, one per page; cells hold `ours / trafilatura / GNE`."""
     rows = [
-        "| page | kind | body F1 | title | date | source | links P / R | order | next page "
+        "| page | kind | body F1 | title | date | source | links P / R (found of listed) "
+        "| order | next page "
         "| total pages | ms per page | our note |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -311,7 +315,8 @@ def per_page_table(pages: list[Page], results: dict[str, dict[str, Outcome]]) ->
             ]
         else:
             s = out["ours"].scores
-            cells = ["", "", "", "", f"{s['precision']:.2f} / {s['recall']:.2f}"]
+            counts = f" ({s['found']} of {s['listed']})" if "found" in s else ""
+            cells = ["", "", "", "", f"{s['precision']:.2f} / {s['recall']:.2f}{counts}"]
             cells += [_mark(s[k]) for k in ("order", "next_page", "total_pages")]
         rows.append(
             f"| {page.name} | {page.kind} | {' | '.join(cells)} | {ms} | {out['ours'].note} |"

@@ -52,7 +52,8 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
 
 
 def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
-    """Main-list links, next page and page count of a listing page."""
+    """Main-list links, next page and page count of a listing page, and why its script
+    pager gave no next page when it could not be resolved (`pager_unresolved`)."""
     portal = portal_for_url(url)
     platform = _platform(portal)
     page_class = platform.listing_page if platform else ListingPage
@@ -73,4 +74,5 @@ def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
         ],
         "next_page": page.next_page(),
         "total_pages": page.total_pages(),
+        "pager_unresolved": page.pager_unresolved,
     }
