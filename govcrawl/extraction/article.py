@@ -506,7 +506,7 @@ class ArticlePage:
         """Elements outside the body that a 附件 label heads: the label's element, or its
         parent when the links sit beside the label (`<h3>附件下载</h3><ul>…</ul>`)."""
         page = self._page_body
-        if page is None or "附件" not in text_content(page):
+        if page is None:
             return []
         body = self.body_node.root if self.body_node is not None else None
         boxes = []

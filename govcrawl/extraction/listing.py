@@ -20,6 +20,7 @@ from parsel import Selector
 from govcrawl.extraction.countdown import CountdownPager, parse_countdown_pager
 from govcrawl.extraction.createpage import CreatePagePager, parse_create_page_html
 from govcrawl.extraction.domindex import DomIndex
+from govcrawl.extraction.html import css, text_content, xpath
 from govcrawl.extraction.jsonlist import json_records, next_api_page, parse_json_reply
 from govcrawl.extraction.listitems import DATE_IN_TEXT, find_list_items
 from govcrawl.extraction.parse import parse_response
@@ -105,8 +106,8 @@ class ListingPage:
 
     def _items(self) -> list[Selector]:
         """The main list's items: the platform's, else what `find_list_items` finds."""
-        for css in self.item_css:
-            items = self.index.select(css)
+        for item_css in self.item_css:
+            items = self.index.select(item_css)
             if items:
                 return [Selector(root=item, type="html") for item in items]
         items, self._block_dates = find_list_items(self.selector.root)
@@ -165,12 +166,14 @@ class ListingPage:
         """A pager whose page files count down from the last page (`index_958_198.html`)."""
         return parse_countdown_pager(self._scripts)
 
+    @cached_property
     def _next_page_link(self) -> str | None:
-        """The pager's 下一页 link (`""`: it points to this page, the last one)."""
-        for anchor in self._pager_scope.css("a[href]"):
-            text = normalize_space("".join(anchor.css("::text").getall()))
-            href = anchor.attrib["href"].strip()
-            if (text in _NEXT_TEXTS or anchor.attrib.get("rel") == "next") and not href.startswith(
+        """The pager's 下一页 link (`""`: it points to this page, the last one). Read with
+        lxml directly: a parsel Selector per anchor and text node costs more than the rest."""
+        for anchor in css("a[href]")(self._pager_scope.root):
+            text = normalize_space(text_content(anchor))
+            href = anchor.get("href", "").strip()
+            if (text in _NEXT_TEXTS or anchor.get("rel") == "next") and not href.startswith(
                 ("javascript:", "#")
             ):
                 url = urljoin(self.url, href)
@@ -183,7 +186,7 @@ class ListingPage:
         if self.json_reply is not None:
             assert self.served_text is not None  # a reply is only read from served text
             return next_api_page(self.url, self.served_text, bool(self.article_links))
-        link = self._next_page_link()
+        link = self._next_page_link
         if link is not None:
             return link or None
         if self.script_pager:
@@ -205,7 +208,7 @@ class ListingPage:
         """Why the page's script pager gives no next page although it builds page URLs
         (`unresolved_variable`, `empty_part`); None when it resolves or there is none. The
         crawl counts it as `pagination_stopped/unresolved_pager`."""
-        if self._next_page_link() is not None or self.script_pager or self.countdown_pager:
+        if self._next_page_link is not None or self.script_pager or self.countdown_pager:
             return None
         return self.concat_pager.unresolved if self.concat_pager else None
 
@@ -236,13 +239,13 @@ class ListingPage:
 
     @cached_property
     def _scripts(self) -> list[str]:
-        return self.selector.xpath("//script/text()").getall()
+        return [str(text) for text in xpath("//script/text()")(self.selector.root)]
 
     @cached_property
     def _pager_text(self) -> str:
         """Text and scripts of the pager (of the whole page when no pager is declared)."""
-        scope = self._pager_scope
-        return " ".join([*scope.xpath(".//text()").getall(), *self._scripts])
+        texts = xpath(".//text()")(self._pager_scope.root)
+        return " ".join([*texts, *self._scripts])
 
     def total_pages(self) -> int | None:
         """Number of pages of the column, when the page says."""
