@@ -42,7 +42,7 @@ ATTACHMENT_EXTENSIONS = (
 ).split()
 _ATTACHMENT_SUFFIXES = tuple(ATTACHMENT_EXTENSIONS)
 # A box of files: a text that starts with 附件 / 附件下载 / 相关附件 (【附件】, 附件：).
-_ATTACHMENT_LABEL_TEXT = "//text()[contains(., '附件')]"
+_ATTACHMENT_LABEL_TEXT = ".//text()[contains(., '附件')]"
 _ATTACHMENT_LABEL = re.compile(
     r"^\s*[【\[]?\s*(?:相关|相關)?附件(?:下载|下載|列表)?\s*\d*\s*[】\]]?\s*(?:[:：]|$)"
 )
@@ -72,6 +72,7 @@ _FOOTNOTE_MARK = re.compile(r"(?:\[\d{1,2}\]|［\d{1,2}］)$")
 _HEADLINE_MARK, _BODY_MARK = "\x00headline", "\x00body"
 _MAX_INFO_LINES = 12
 _MAX_FOOT_LINES = 3  # lines at the foot of the body that may be a 来源 line
+_MAX_BELOW_TEXT = 500  # characters of a block below the body that may hold a 来源 line
 _MAX_SCRIPTS = 50  # inline scripts kept for not-article detection
 # Labels that may follow a source on the same line without a space: 来源：本网阅读人次：-
 _NEXT_LABEL = re.compile(
@@ -379,7 +380,8 @@ class ArticlePage:
         node: etree._Element | None = body
         while node is not None and node is not scope and len(after) < _MAX_INFO_LINES:
             for sibling in node.itersiblings():
-                after += element_lines(sibling, self._widget_nodes)
+                if len(text_content(sibling)) <= _MAX_BELOW_TEXT:  # not a list or a page
+                    after += element_lines(sibling, self._widget_nodes)
                 if len(after) >= _MAX_INFO_LINES:
                     break
             node = node.getparent()
@@ -503,14 +505,15 @@ class ArticlePage:
         return attachments
 
     def _attachment_boxes(self) -> list[etree._Element]:
-        """Elements outside the body that a 附件 label heads: the label's element, or its
-        parent when the links sit beside the label (`<h3>附件下载</h3><ul>…</ul>`)."""
-        page = self._page_body
-        if page is None:
+        """Elements beside the body (in the part of the page that holds headline and body)
+        that a 附件 label heads: the label's element, or its parent when the links sit
+        beside the label (`<h3>附件下载</h3><ul>…</ul>`)."""
+        scope = self._info_scope()
+        if scope is None or "附件" not in text_content(scope):  # one C pass: most pages say none
             return []
         body = self.body_node.root if self.body_node is not None else None
         boxes = []
-        for text in xpath(_ATTACHMENT_LABEL_TEXT)(page):
+        for text in xpath(_ATTACHMENT_LABEL_TEXT)(scope):
             if not _ATTACHMENT_LABEL.match(str(text)):
                 continue
             box = text.getparent()
