@@ -35,9 +35,9 @@ from typing import Any
 from urllib.parse import urljoin
 
 if __package__:  # imported as benchmarks.quality (the tests)
-    from benchmarks.perfkit import time_call
+    from benchmarks.perfkit import code_version, time_call
 else:  # run as a script: benchmarks/ is the import root
-    from perfkit import time_call
+    from perfkit import code_version, time_call
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -407,7 +407,9 @@ def environment(argv: list[str], reps: int) -> list[str]:
     return [
         f"- command: `{' '.join(['python benchmarks/quality.py', *argv])}`",
         f"- machine: {os.cpu_count()} CPUs (nproc), {cpu}; Python {platform.python_version()}",
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; code: {code_version()}; load average: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + " (the machine is shared: compare ms within one run, not across runs)",
         f"- versions: {versions}",
         f"- timing: median of {reps} warm runs per page after one warm-up, same process, "
         "garbage collector paused while a call is timed, "
@@ -428,7 +430,11 @@ def render(pages: list[Page], results: dict, summary: dict, env: list[str]) -> s
             "whitespace, title exact after whitespace folding, date at day precision); source "
             "right = equal after the same folding, scored only where the truth names one "
             "(trafilatura/GNE: their `author` field, the nearest they have). A page our "
-            "extraction refuses (`Rejected`) misses every field.",
+            "extraction refuses (`Rejected`) misses every field. Listings (our extractor "
+            "only): precision/recall of the set of article links against the truth's "
+            "`article_links` (found of listed = links we give / links the truth lists), order of "
+            "the common links, next page equal to the truth's (None on a last page), page count; "
+            "the note says why a script pager stayed unresolved (`pager_unresolved`).",
             "",
             *per_page_table(pages, results),
             "",
