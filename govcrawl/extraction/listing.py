@@ -1,10 +1,12 @@
 """Listing page objects: a column page → its article links, the next page and the page count.
 
-The main list is the group of sibling items (`li`, `tr`, `dd`) whose links carry a date;
-menus, sidebars and hot lists rarely do, and lose to the longest such group. A platform
-declares its list and pager selectors where it has them; script-only pagination
-(`createPageHTML(n, cur, "index", "html")`, count-down page files, `'index_' + i + '.html'`)
-is read from the page's scripts.
+A platform declares its list and pager selectors where it has them; else the main list is
+found by listitems.py (dated items, blocks of one list, undated title lists). Script-only
+pagination is read from the page's scripts: `createPageHTML(n, cur, "index", "html")`
+(createpage.py), count-down page files (countdown.py), page URLs concatenated from literals
+and variables, list APIs (scriptpager.py). A JSON/JSONP reply of such an API is a listing
+page too (jsonlist.py). A script pager that cannot be resolved gives no next page and says
+why in `pager_unresolved`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ Why a module of its own: the rules must hold on templates nobody here has seen (
   a short heading before the block (`<h3>2020-04-22</h3><ul>…`) or the cell after it (`dd`).
 - Items are grouped by parent and tag, and groups of the **same shape** whose containers are
   siblings or cousins (15 `<ul class=list>` of 5 items shown page by page by a script, one
-  `<div class=day>` block per date) are one list, in document order.
+  `<div class=day>` block per date) are one list, in document order, when their dates go on
+  from one block to the next (tab panels of several columns each restart from their newest).
 - The main list is the group with the most dated items: menus, sidebars and hot lists rarely
   show dates. Where no list shows dates, it is the group with the most title text among
   those whose links read like titles (menus are short words, columns end in `/`).
