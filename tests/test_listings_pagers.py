@@ -138,3 +138,10 @@ def test_a_jsonp_reply_is_a_listing_page_and_the_next_reply_its_next_page():
     assert api_reply(API.format(3), REPLY).next_page() is None  # the reply's page count
     empty = api_reply(API.format(2), '{"data": {"list": []}}')
     assert (empty.article_links, empty.next_page()) == ([], None)
+
+
+def test_markup_a_script_writes_is_no_page_url():
+    script = ("function list(){ for (var i = 0; i < 5; i++) {"
+              " html += '<li><a href=\"/pic_' + i + '.html\">'; } }\n"
+              "function go(page){ location.href = 'list_' + page + '.html'; }")
+    assert page(script).next_page() == BASE + "list_2.html"

@@ -42,6 +42,7 @@ _API_CALL = re.compile(
 )
 _DATA_FIELD = re.compile(r"""(\w+|"\w+"|'\w+')\s*:\s*("[^"]*"|'[^']*'|\d+|[A-Za-z_$][\w$]*)""")
 _PAGE_SIZE_NAME = re.compile(r"(?i)size|per|rows|limit|count|total")
+_NOT_IN_URL = re.compile(r"[\s<>\"']")
 _EMPTY_PART = re.compile(r"(?:^|/)[_.-]|[_.-](?:$|[_.-]|\?)|\.\.(?!/)")
 
 _PAGE_COUNT_NAMES = r"(?:totalPages?|countPage|pageCount|pageTotal|totalPageCount|pages)"
@@ -135,8 +136,8 @@ def _script_url(parts: list[str | _Unknown], api: bool = False) -> ScriptUrl | s
         return "unresolved_variable"
     slot = slots[0]
     before, after = "".join(parts[:slot]), "".join(parts[slot + 1 :])
-    if not before.endswith(_BEFORE_NUMBER):
-        return None
+    if not before.endswith(_BEFORE_NUMBER) or _NOT_IN_URL.search(before + after):
+        return None  # no page URL: markup written by a script ('<a href="x_' + i + '">')
     path = re.sub(r"^(?:\.\.?/)+", "", urlsplit(before + "1" + after).path)
     if _EMPTY_PART.search(path):
         return "empty_part"
