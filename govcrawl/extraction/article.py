@@ -73,6 +73,7 @@ _HEADLINE_MARK, _BODY_MARK = "\x00headline", "\x00body"
 _MAX_INFO_LINES = 12
 _MAX_FOOT_LINES = 3  # lines at the foot of the body that may be a 来源 line
 _MAX_BELOW_TEXT = 500  # characters of a block below the body that may hold a 来源 line
+_SOURCE_WORDS = ("来源", "來源", "稿源", "发布", "發布")  # in every label _below_body reads
 _MAX_SCRIPTS = 50  # inline scripts kept for not-article detection
 # Labels that may follow a source on the same line without a space: 来源：本网阅读人次：-
 _NEXT_LABEL = re.compile(
@@ -374,13 +375,18 @@ class ArticlePage:
         if self.body_node is None:
             return ""
         body = self.body_node.root
-        foot = [line for line in self.body_lines[-_MAX_FOOT_LINES:] if not _PROSE.search(line)]
+        foot = [
+            line
+            for line in self.body_lines[-_MAX_FOOT_LINES:]
+            if any(w in line for w in _SOURCE_WORDS) and not _PROSE.search(line)
+        ]
         scope = self._info_scope()
         after: list[str] = []
         node: etree._Element | None = body
         while node is not None and node is not scope and len(after) < _MAX_INFO_LINES:
             for sibling in node.itersiblings():
-                if len(text_content(sibling)) <= _MAX_BELOW_TEXT:  # not a list or a page
+                text = text_content(sibling)  # one C pass decides whether to read its lines
+                if len(text) <= _MAX_BELOW_TEXT and any(w in text for w in _SOURCE_WORDS):
                     after += element_lines(sibling, self._widget_nodes)
                 if len(after) >= _MAX_INFO_LINES:
                     break
