@@ -52,12 +52,15 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
 
 
 def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
-    """Main-list links, next page and page count of a listing page."""
+    """Main-list links, next page and page count of a listing page, and why its script
+    pager gave no next page when it could not be resolved (`pager_unresolved`)."""
     portal = portal_for_url(url)
     platform = _platform(portal)
     page_class = platform.listing_page if platform else ListingPage
     context = ListingContext(site_hosts=portal.domains) if portal else None
-    page = page_class(url, parse_response(saved_response(html, url)), context)
+    response = saved_response(html, url)
+    page = page_class(url, parse_response(response), context)
+    page.served_text = response.text
     return {
         "article_links": [
             {
@@ -71,4 +74,5 @@ def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
         ],
         "next_page": page.next_page(),
         "total_pages": page.total_pages(),
+        "pager_unresolved": page.pager_unresolved,
     }
