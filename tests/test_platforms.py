@@ -352,3 +352,17 @@ def test_generic_spider_follows_the_next_link_of_the_main_list():
         "http://www.example.gov.cn/n/2.htm",
     ]
     assert spider.portal.platform == "generic"
+
+
+def test_a_pager_that_cannot_be_resolved_is_counted_and_ends_the_column():
+    spider = portal_spider("generic")
+    body = """<html><body><ul><li><a href="/n/c1.htm">镇安新闻第一条</a><span>2025-04-14</span></li>
+    <li><a href="/n/c2.htm">镇安新闻第二条</a><span>2025-04-13</span></li></ul>
+    <script>var base = getBase(); function go(p){ location.href = base + "_" + p + "."; }</script>
+    <a href="javascript:go(2)">下一页</a></body></html>"""
+    response = html_response("http://www.example.gov.cn/n.htm", body, **listing_meta("generic"))
+    requests = list(spider.parse_listing(response))
+    assert [r.url.rsplit("/", 1)[1] for r in requests] == ["c1.htm", "c2.htm"]
+    assert all("_" not in r.url.rsplit("/", 1)[1] for r in requests)  # no `_2.` page
+    stopped = "govcrawl/pagination_stopped/unresolved_pager"
+    assert spider.crawler.stats.get_value(stopped) == 1

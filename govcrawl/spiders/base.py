@@ -512,6 +512,11 @@ class PortalSpider(scrapy.Spider):
             self.store.add(state.name, stored_before)  # seen again: its last-seen time
         next_url = page.next_page()
         if not next_url:
+            if page.pager_unresolved:  # a pager the page shows but no rule could resolve
+                self.count(state, "pagination_stopped/unresolved_pager")
+                self.logger.warning(
+                    "Pager not resolved (%s): %s", page.pager_unresolved, response.url
+                )
             return
         if self.max_pages and context.page_number >= self.max_pages:
             self.count(state, "pagination_stopped/max_pages")
