@@ -44,9 +44,20 @@ DOWNLOADER_MIDDLEWARES = {
     "govcrawl.middlewares.SkipStoredArticlesMiddleware": 50,
     # Route every request to the loopback replay proxy when GOVCRAWL_REPLAY_PROXY is set.
     "govcrawl.replay.server.ReplayProxyMiddleware": 740,
+    **{  # Guards (govcrawl/guards, RELIABILITY.md): bounds, hosts, charsets, WAF redirects.
+        "govcrawl.guards.requests.StayInBoundsMiddleware": 55,
+        "govcrawl.guards.requests.ListingPagesMiddleware": 56,
+        "govcrawl.guards.requests.RequestBudgetMiddleware": 560,
+        "govcrawl.guards.responses.SelfRedirectMiddleware": 650,
+        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+        "govcrawl.guards.responses.BoundedDecompressionMiddleware": 590,
+        "govcrawl.guards.responses.ResponseBoundsMiddleware": 587,
+        "govcrawl.guards.responses.CharsetMiddleware": 585,
+    },
 }
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
+    "govcrawl.guards.records.TextBoundPipeline": 150,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
     "pipelines.jsonl.JsonLinesPipeline": 800,
@@ -68,3 +79,25 @@ GOVCRAWL_SEEN_STORE_PATH = ""
 GOVCRAWL_RUN_ID = ""
 # Loopback replay proxy (set by `govcrawl crawl --replay`); empty: crawl the live portals.
 GOVCRAWL_REPLAY_PROXY = ""
+
+# --- bounds and guards (govcrawl/guards; RELIABILITY.md says which fault each one meets) ---
+# Government pages are 20 KB-2 MB of HTML (a few reach 10 MB with inline base64 images;
+# attachments are never downloaded). The bound applies after decompression too (a gzip
+# bomb), and a 26 MB page of `<br>` never reaches the parser.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# A real chain is 1-3 redirects; a loop is cut at 5 instead of Scrapy's 20.
+REDIRECT_MAX_TIMES = 5
+# Every connection's resolved address is checked: no loopback, private, link-local, CGNAT,
+# multicast or metadata address (the replay proxy excepted).
+TWISTED_DNS_RESOLVER = "govcrawl.guards.addresses.GuardedResolver"
+# Networks a crawl may reach although they are not public (say, an egress proxy).
+GOVCRAWL_ALLOWED_NETWORKS: list[str] = []
+# Tags one page may hold: more are refused before parsing (bounded memory).
+GOVCRAWL_MAX_PAGE_TAGS = 250_000
+# Characters of text one record may hold: a longer one is dropped, counted.
+GOVCRAWL_MAX_TEXT_CHARS = 1_000_000
+# Listing pages per column (the default bound behind --max-pages; 0: none).
+GOVCRAWL_MAX_LISTING_PAGES = 500
+# Requests per portal and run, retries and redirects included (0: none).
+GOVCRAWL_MAX_REQUESTS_PER_PORTAL = 200_000
