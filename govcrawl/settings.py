@@ -5,6 +5,8 @@ aggressive clients, so robots.txt is obeyed, concurrency per site is low and Aut
 adapts the delay to the server's latency.
 """
 
+import os
+
 BOT_NAME = "govcrawl"
 # One spider per registry row (govcrawl/registry/portals.csv) plus `auto`.
 SPIDER_LOADER_CLASS = "govcrawl.registry.spiderloader.RegistrySpiderLoader"
@@ -45,10 +47,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Route every request to the loopback replay proxy when GOVCRAWL_REPLAY_PROXY is set.
     "govcrawl.replay.server.ReplayProxyMiddleware": 740,
     **{  # Guards (govcrawl/guards, RELIABILITY.md): bounds, hosts, charsets, WAF redirects.
-        "govcrawl.guards.requests.StayInBoundsMiddleware": 55,
+        "govcrawl.guards.requests.StayInBoundsMiddleware": 40,  # before Scrapy's offsite (50)
         "govcrawl.guards.requests.ListingPagesMiddleware": 56,
         "govcrawl.guards.requests.RequestBudgetMiddleware": 560,
-        "govcrawl.guards.responses.SelfRedirectMiddleware": 650,
+        "govcrawl.guards.responses.RedirectGuardMiddleware": 650,
         "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
         "govcrawl.guards.responses.BoundedDecompressionMiddleware": 590,
         "govcrawl.guards.responses.ResponseBoundsMiddleware": 587,
@@ -91,6 +93,10 @@ REDIRECT_MAX_TIMES = 5
 # Every connection's resolved address is checked: no loopback, private, link-local, CGNAT,
 # multicast or metadata address (the replay proxy excepted).
 TWISTED_DNS_RESOLVER = "govcrawl.guards.addresses.GuardedResolver"
+# Scrapy's cookie middleware asks tldextract for the public-suffix list, which fetches it
+# from publicsuffix.org on first use: a request no guard sees, to a host that is no portal.
+# Empty: tldextract's bundled list. Set here, before Scrapy imports its cookie middleware.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 # Networks a crawl may reach although they are not public (say, an egress proxy).
 GOVCRAWL_ALLOWED_NETWORKS: list[str] = []
 # Tags one page may hold: more are refused before parsing (bounded memory).

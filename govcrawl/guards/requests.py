@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet.error import DNSLookupError
@@ -67,7 +67,12 @@ class StayInBoundsMiddleware:
     allows subdomains), a scheme other than http(s) (`file:`, `data:`, `ftp:`), or an
     address literal the resolver would refuse (`http://169.254.169.254/`). Strips
     `user:password@` from URLs (the request is re-issued without it). Counts the requests
-    the resolver refused (`refused/address/<reason>`) when they fail."""
+    the resolver refused (`refused/address/<reason>`) when they fail.
+
+    Checked when a request is scheduled (as Scrapy's OffsiteMiddleware does, and before
+    it, so that the refusal is counted by reason and a refused request costs no queue
+    space) and again before it is sent (requests that skip the scheduler, such as
+    robots.txt). Unlike Scrapy's check, `dont_filter` does not exempt a request."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -76,18 +81,29 @@ class StayInBoundsMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StayInBoundsMiddleware:
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.request_scheduled, signal=signals.request_scheduled)
+        return middleware
 
     def _refuse(self, request: Request, reason: str) -> IgnoreRequest:
         self.stats.inc_value(f"{REFUSED}/{reason}")
         logger.warning("Refused (%s): %s", reason, request.url)
         return IgnoreRequest(f"refused ({reason}): {request.url}")
 
+    def request_scheduled(self, request: Request, spider: Any) -> None:
+        if strip_credentials(request.url) == request.url:  # else process_request strips
+            self._check(request)
+
     def process_request(self, request: Request) -> Request | None:
         clean = strip_credentials(request.url)
         if clean != request.url:
             self.stats.inc_value("govcrawl/urls/credentials_stripped")
             return request.replace(url=clean)
+        self._check(request)
+        return None
+
+    def _check(self, request: Request) -> None:
+        """Raises IgnoreRequest (counted) for a request that would leave the portal."""
         parts = urlsplit(request.url)
         if parts.scheme not in ("http", "https"):
             raise self._refuse(request, "scheme")
@@ -103,7 +119,6 @@ class StayInBoundsMiddleware:
         hosts = allowed_hosts(portal_of(request, self.crawler.spider), self.crawler.spider)
         if hosts is not None and host not in hosts:
             raise self._refuse(request, "host_not_allowed")
-        return None
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
         if isinstance(exception, DNSLookupError):

@@ -26,6 +26,7 @@ from govcrawl.extraction.parse import (
     choose_encoding,
     declared_encodings,
     page_bounds_reason,
+    text_encoding,
 )
 from govcrawl.guards.requests import REFUSED
 
@@ -44,7 +45,11 @@ class CharsetMiddleware:
 
     Counted: `govcrawl/decoding/relabelled` (the label was wrong), `…/unknown_charset`
     (a label named no text encoding), `…/replacement_chars` (even the best reading left
-    U+FFFD characters; the `Decoding` is in `response.meta[DECODING_META]`)."""
+    U+FFFD characters; the `Decoding` is in `response.meta[DECODING_META]`). A body that no
+    encoding reads (more than 1% replacement characters: binary data served as HTML) is
+    refused as `refused/undecodable`: it could only become a record of garbage."""
+
+    UNDECODABLE_SHARE = 0.01
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
@@ -58,13 +63,17 @@ class CharsetMiddleware:
             return response
         labels = declared_encodings(response)
         decoding = choose_encoding(response.body, labels)
-        if any(labels) and decoding.declared is None:
+        if any(label and text_encoding(label) is None for label in labels):
             self.stats.inc_value("govcrawl/decoding/unknown_charset")
         if decoding.relabelled:
             self.stats.inc_value("govcrawl/decoding/relabelled")
             logger.info(
                 "%s: declared %s, read as %s", response.url, decoding.declared, decoding.encoding
             )
+        if decoding.replacements > max(8, len(response.body) * self.UNDECODABLE_SHARE):
+            self.stats.inc_value(f"{REFUSED}/undecodable")
+            logger.warning("Refused (undecodable): %s", response.url)
+            raise IgnoreRequest(f"refused (undecodable): {response.url}")
         if decoding.replacements:
             self.stats.inc_value("govcrawl/decoding/replacement_chars")
             logger.warning(
@@ -121,27 +130,37 @@ class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
             raise
 
 
-class SelfRedirectMiddleware:
-    """Follows once a redirect to the very URL requested: a common WAF check (安全狗,
-    创宇云 …) answers the first visit with a 302 to itself and a cookie. Scrapy's redirect
-    would be dropped by the duplicate filter (the URL was just seen) and the article lost;
-    here the request is re-issued with `dont_filter`, once per URL (a second self-redirect
-    goes on to `RedirectMiddleware` and its bound). The cookie was stored by
-    `CookiesMiddleware`, which runs before. Counted as `govcrawl/waf/self_redirect`."""
+class RedirectGuardMiddleware:
+    """Follows once a redirect to the very URL requested, and counts redirect loops.
 
-    def __init__(self, crawler: Crawler) -> None:
+    A common WAF check (安全狗, 创宇云 …) answers the first visit with a 302 to itself and a
+    cookie. Scrapy's redirect would be dropped by the duplicate filter (the URL was just
+    seen) and the article lost; here the request is re-issued with `dont_filter`, once per
+    URL (a second self-redirect goes on to `RedirectMiddleware` and its bound). The cookie
+    was stored by `CookiesMiddleware`, which runs before. Counted as
+    `govcrawl/waf/self_redirect`. A redirect past `REDIRECT_MAX_TIMES`, which Scrapy drops
+    with a debug line, is counted as `refused/redirect_loop`."""
+
+    def __init__(self, crawler: Crawler, max_redirects: int) -> None:
         self.stats = crawler.stats
+        self.max_redirects = max_redirects
         self.followed: set[str] = set()
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SelfRedirectMiddleware:
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
+        return cls(crawler, crawler.settings.getint("REDIRECT_MAX_TIMES"))
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         location = response.headers.get(b"Location")
         if response.status not in (301, 302, 303, 307, 308) or not location:
             return response
-        if request.meta.get(SELF_REDIRECT_META) or request.meta.get("dont_redirect"):
+        if request.meta.get("dont_redirect"):
+            return response
+        if request.meta.get("redirect_times", 0) >= self.max_redirects:
+            self.stats.inc_value(f"{REFUSED}/redirect_loop")
+            logger.warning("Refused (redirect_loop): %s", request.url)
+            return response
+        if request.meta.get(SELF_REDIRECT_META):
             return response
         try:
             here = canonicalize_url(request.url)

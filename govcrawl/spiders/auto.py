@@ -21,7 +21,6 @@ from govcrawl.registry.divisions import region_for_code
 from govcrawl.registry.portals import Column, Portal
 from govcrawl.spiders.base import PortalSpider
 
-
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 
 
