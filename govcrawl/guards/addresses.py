@@ -75,11 +75,11 @@ def forbidden_reason(address: str | IPAddress) -> str | None:
         return "cgnat"
     if ip.is_multicast:
         return "multicast"
+    if ip.is_unspecified or ip.is_reserved:
+        return "reserved"
     if ip.is_private:
         return "private"
-    if ip.is_unspecified or ip.is_reserved or not ip.is_global:
-        return "reserved"
-    return None
+    return None if ip.is_global else "reserved"
 
 
 class AddressPolicy:

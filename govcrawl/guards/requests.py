@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from twisted.internet.error import DNSLookupError
 
 from govcrawl.guards.addresses import AddressPolicy, refusal_reason
@@ -121,7 +121,7 @@ class StayInBoundsMiddleware:
             raise self._refuse(request, "host_not_allowed")
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
-        if isinstance(exception, DNSLookupError):
+        if isinstance(exception, (DNSLookupError, CannotResolveHostError)):
             reason = refusal_reason(urlsplit(request.url).hostname or "")
             if reason:
                 self.stats.inc_value(f"{REFUSED}/address/{reason}")
