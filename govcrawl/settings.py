@@ -57,6 +57,10 @@ DOWNLOADER_MIDDLEWARES = {
         "govcrawl.guards.responses.CharsetMiddleware": 585,
     },
 }
+SPIDER_MIDDLEWARES = {
+    # A page whose callback raises fails alone: counted by reason, logged with its URL.
+    "govcrawl.guards.pages.PageIsolationMiddleware": 950,
+}
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "govcrawl.guards.records.TextBoundPipeline": 150,

@@ -60,6 +60,7 @@ FAULTS: dict[str, frozenset[int] | None] = {
     "gzip_bomb": None,
     "oversize": None,
     "too_many_tags": None,
+    "too_deep": None,
     "binary": None,
     "offsite_redirect": None,
     "metadata_redirect": None,
@@ -250,6 +251,11 @@ class FaultHandler(_Handler):
     def _fault_too_many_tags(self, *_: Any) -> None:
         body = b"<html><body>" + b"<br>" * 300_000 + b"</body></html>"
         self._reply(200, [("Content-Type", "text/html")], body)
+
+    def _fault_too_deep(self, url: str, status: int, headers: list, body: bytes) -> None:
+        at = body.find(b"<body")
+        deep = body[:at] + b"<div>" * 3000 + body[at:] if at >= 0 else b"<div>" * 3000 + body
+        self._reply(status, headers, deep)
 
     def _fault_binary(self, url: str, *_: Any) -> None:
         body = random.Random(url).randbytes(20_000)

@@ -34,6 +34,7 @@ REASONS = {
     "gzip_bomb": ("refused/too_large",),
     "oversize": ("refused/too_large",),
     "too_many_tags": ("refused/too_many_elements",),
+    "too_deep": ("errors/too_deep",),
     "binary": ("refused/undecodable",),
     "offsite_redirect": ("refused/host_not_allowed",),
     "metadata_redirect": ("refused/address/metadata",),
@@ -114,6 +115,7 @@ def test_the_crawl_ends_cleanly(faulty):
     _, _, done, _, _ = faulty
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
+    assert "Spider error processing" not in done.stderr
 
 
 def test_every_article_served_right_is_written_exactly_once_as_in_the_clean_crawl(

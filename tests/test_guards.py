@@ -318,3 +318,20 @@ def test_saved_page_entry_points_reject_unparsable_pages_by_reason():
         with pytest.raises(Rejected) as rejected:
             extract(deep, ZIJIN)
         assert rejected.value.reason == "too_deep"
+
+
+def test_a_page_whose_callback_raises_fails_alone_counted_by_reason():
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    from govcrawl.guards.pages import PageIsolationMiddleware, error_reason
+
+    crawler = crawler_for()
+    isolation = PageIsolationMiddleware(crawler)
+    response = HtmlResponse(ZIJIN, body=b"<html></html>", request=Request(ZIJIN))
+    assert isolation.process_spider_exception(response, ValueError("Invalid IPv6 URL")) == ()
+    assert isolation.process_spider_exception(response, UnparsablePage("too_deep")) == ()
+    assert isolation.process_spider_exception(response, HttpError(response, "404")) is None
+    stats = crawler.stats
+    assert stats.get_value("govcrawl/errors/value_error") == 1
+    assert stats.get_value("govcrawl/errors/too_deep") == 1
+    assert error_reason(LookupError("rot13")) == "lookup_error"
