@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 
 DEFAULT_REPLAY_ROOT = REPLICAS
 EXIT_USAGE, EXIT_FAILED = 2, 1
+# Finish reasons of a run stopped by a guard (RELIABILITY.md): the crawl exits 1.
+STOPPED_REASONS = {
+    "disk_full": "the disk refused a write; nothing half-written was kept: free space, run again",
+    "output_locked": "another run is using the output directory",
+}
 
 
 class CliError(Exception):
@@ -120,6 +125,11 @@ def _summarize(name: str, stats: dict[str, Any]) -> str | None:
         f"not refetched; {dropped} dropped",
         file=sys.stderr,
     )
+    reason = stats.get("finish_reason")
+    if reason in STOPPED_REASONS:
+        return f"{name}: stopped ({reason}): {STOPPED_REASONS[reason]}"
+    if stats.get("govcrawl/errors/seen_store"):
+        return f"{name}: the seen-store could not be written; the next run reconciles the dump"
     if stats.get("response_received_count", 0) == 0:
         errors = sorted(
             key.rsplit("/", 1)[-1]

@@ -69,6 +69,8 @@ ITEM_PIPELINES = {
     "pipelines.jsonl.JsonLinesPipeline": 800,
 }
 EXTENSIONS = {
+    # One run per output directory; dumps of runs that died reconciled into the seen-store.
+    "govcrawl.runs.output.OutputGuard": 100,
     "govcrawl.runs.manifest.RunManifest": 500,
     "govcrawl.runs.logformatter.QuietNetworkErrors": 0,
 }

@@ -1,7 +1,9 @@
 """Dedupe by URL hash: within a run (in memory) and across runs (the persistent seen-store).
 
-A hash enters the seen-store only when its record has passed every pipeline (the
-`item_scraped` signal), so an article that failed to be written is fetched again next run.
+Hashes enter the seen-store from the dump once it is durable (`JsonLinesPipeline` at
+close, or the next run's reconciliation of a dump whose run died), never before: an
+article that failed to be written is fetched again next run, and one written is never
+written twice, whatever the moment of a crash (`govcrawl.stores.log`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -24,8 +25,6 @@ class DedupePipeline:
         self.stats = crawler.stats
         self.store = store
         self.in_run: set[str] = set()
-        if store is not None:
-            crawler.signals.connect(self.remember, signal=signals.item_scraped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -44,6 +43,3 @@ class DedupePipeline:
             raise drop(self.stats, "stored_before", adapter["url"], "INFO")
         self.in_run.add(key)
         return item
-
-    def remember(self, item: Any) -> None:
-        self.store.add(ItemAdapter(item)["url_hash"])  # type: ignore[union-attr]

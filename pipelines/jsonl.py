@@ -1,25 +1,33 @@
 """JSONL writer: `<output>/<portal>/<run-id>.jsonl`, one record a line, each written whole.
 
-Each line goes out in one unbuffered `write`, so a crawl killed at any moment leaves only
-complete lines behind. The file is created with the first record: a run that finds nothing
-new leaves no empty dump (its manifest still says so).
+The dump is the crawl's durable log (`govcrawl.stores.log`): each line is appended whole
+or not at all, the dump is fsynced when the run closes, and only then do the hashes of its
+lines enter the seen-store; a run that dies before has its dump reconciled by the next run
+(`govcrawl.runs.output.OutputGuard`). A write the disk refuses (ENOSPC, a quota, EIO)
+stops the run with finish reason `disk_full`: the line is cut back off, nothing of it is
+counted or remembered. The file is created with the first record: a run that finds
+nothing new leaves no empty dump (its manifest still says so).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from govcrawl.record import to_json_line
+from govcrawl.stores.lock import new_run_id
+from govcrawl.stores.log import Dump
+from govcrawl.stores.seen import SeenStore, seen_store_for
 from pipelines import as_record
 
+__all__ = ["JsonLinesPipeline", "new_run_id"]
 
-def new_run_id() -> str:
-    """Sortable UTC timestamp naming one run's files, e.g. `20261122T131500Z`."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+logger = logging.getLogger(__name__)
 
 
 class JsonLinesPipeline:
@@ -30,7 +38,8 @@ class JsonLinesPipeline:
         self.stats = crawler.stats
         self.output_dir = Path(crawler.settings.get("GOVCRAWL_OUTPUT_DIR", "output"))
         self.run_id = crawler.settings.get("GOVCRAWL_RUN_ID") or new_run_id()
-        self.file: BinaryIO | None = None
+        self.dump: Dump | None = None
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesPipeline:
@@ -46,14 +55,51 @@ class JsonLinesPipeline:
         self.stats.set_value("govcrawl/output_file", str(self.path))
 
     def process_item(self, item: Any) -> Any:
-        if self.file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - closed in close_spider
-        self.file.write(to_json_line(as_record(item)))
+        if self.failed:
+            raise DropItem("not written: the disk refused an earlier write")
+        if self.dump is None:
+            self.dump = Dump(self.path)
+        record = as_record(item)
+        try:
+            self.dump.append(to_json_line(record), record["url_hash"])
+        except OSError as error:
+            self._stop(error)
+            raise DropItem(f"not written: {error}") from None
         self.stats.inc_value("govcrawl/written")
         return item
 
+    def _stop(self, error: OSError) -> None:
+        """The disk refused a write: count it, say so, close the run as `disk_full`."""
+        self.failed = True
+        self.stats.inc_value("govcrawl/errors/disk_full")
+        logger.error("Cannot write %s (%s): stopping the run", self.path, error)
+        engine = self.crawler.engine
+        if engine is not None:
+            self._closing = deferred_from_coro(engine.close_spider_async(reason="disk_full"))
+
     def close_spider(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = None
+        if self.dump is None:
+            return
+        dump, self.dump = self.dump, None
+        try:
+            hashes = dump.close()
+        except OSError as error:
+            logger.error(
+                "Cannot make %s durable (%s): the next run reconciles it", dump.path, error
+            )
+            return
+        try:
+            store: SeenStore | None = seen_store_for(self.crawler)
+        except NotConfigured:
+            store = None
+        if store is None:
+            return
+        try:
+            for url_hash in hashes:
+                store.add(url_hash)
+        except Exception as error:  # sqlite3 "database or disk is full", a lost Redis …
+            self.stats.inc_value("govcrawl/errors/seen_store")
+            logger.error("Cannot remember %s (%s): the next run reconciles it", dump.path, error)
+            return
+        # The manifest says so; a dump whose manifest does not is reconciled next run.
+        self.stats.set_value("govcrawl/remembered", len(hashes))

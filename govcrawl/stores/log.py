@@ -3,11 +3,13 @@
 Exactly once across kills rests on one rule: **the dump is the truth, the seen-store an
 index of it**. A line is appended whole or not at all (`append_line`: short writes are
 finished, a failed write is cut back off); the hashes of a run's lines enter the seen-store
-only after the dump has been fsynced (`JsonLinesPipeline` at close); a run that never
-closed (SIGKILL, crash, power cut) has no manifest, and the next run's `reconcile` reads
-its dump — what is on disk, after repairing a torn last line — into the seen-store and
-writes the manifest. Whatever the moment of death, every line on disk is remembered once
-and nothing not on disk is.
+only after the dump has been fsynced (`JsonLinesPipeline` at close), and the run's
+manifest then says how many were remembered (counter `remembered`). A run that never
+closed (SIGKILL, crash, power cut) has no manifest, one whose seen-store failed (a full
+disk) says fewer were remembered than written: the next run's `reconcile` reads such a
+dump — what is on disk, after repairing a torn last line — into the seen-store and writes
+its manifest. Whatever the moment of death, every line on disk is remembered once and
+nothing not on disk is.
 """
 
 from __future__ import annotations
@@ -69,12 +71,33 @@ def repair(path: Path) -> list[dict]:
     return records
 
 
+def _counter(manifest: dict, name: str) -> int:
+    """A counter of a manifest in either layout (PortalRun counters, or Scrapy stats)."""
+    if "counters" in manifest:
+        return int(manifest["counters"].get(name, 0))
+    return int((manifest.get("stats") or {}).get(f"govcrawl/{name}", 0))
+
+
+def fully_remembered(manifest_path: Path) -> bool:
+    """Whether the run of this manifest put every line it wrote into the seen-store."""
+    try:
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return _counter(manifest, "remembered") >= _counter(manifest, "written")
+
+
 def unclosed_runs(output_dir: Path) -> Iterator[tuple[str, str, Path]]:
-    """`(portal, run_id, dump)` of every dump whose run wrote no manifest."""
-    for dump in sorted(Path(output_dir).glob("*/*.jsonl")):
-        run_id = dump.name.removesuffix(".jsonl")
-        if not dump.with_name(f"{run_id}.manifest.json").exists():
-            yield dump.parent.name, run_id, dump
+    """`(portal, run_id, dump)` of every dump not fully remembered: its run wrote no
+    manifest, or one saying fewer lines were remembered than written. Only the newest
+    dumps of each portal are looked at, back to the last one fully remembered (every run
+    reconciles before it writes, so older ones are)."""
+    for portal_dir in sorted(p for p in Path(output_dir).iterdir() if p.is_dir()):
+        for dump in sorted(portal_dir.glob("*.jsonl"), reverse=True):
+            run_id = dump.name.removesuffix(".jsonl")
+            if fully_remembered(dump.with_name(f"{run_id}.manifest.json")):
+                break
+            yield portal_dir.name, run_id, dump
 
 
 def reconcile(
@@ -96,3 +119,36 @@ def reconcile(
         write_manifest(portal, run_id, dump, records)
         done[portal] = done.get(portal, 0) + len(records)
     return done
+
+
+class Dump:
+    """One run's dump of one portal. Lines are appended whole (`append_line`); `close`
+    makes them durable (fsync of the file and of its folder) and only then returns the
+    hashes of the lines written, for the seen-store. `append` raises OSError (ENOSPC,
+    EFBIG, EIO …) with the file cut back to its last whole line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.hashes: list[str] = []
+        self._fd: int | None = None
+
+    def append(self, line: bytes, url_hash: str) -> None:
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        append_line(self._fd, line)
+        self.hashes.append(url_hash)
+
+    def close(self) -> list[str]:
+        """fsync and close; the hashes of every line now durable. Raises OSError when the
+        dump cannot be made durable: then nothing may be remembered (the next run
+        reconciles what reached the disk)."""
+        if self._fd is None:
+            return []
+        fd, self._fd = self._fd, None
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fsync_path(self.path.parent)
+        return self.hashes
