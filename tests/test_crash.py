@@ -212,3 +212,25 @@ def test_a_full_disk_stops_the_run_cleanly_and_the_next_run_completes_it(clean_r
     final = lines(tmp_path)
     assert duplicates(final) == []
     assert {p: {r["url"] for r in records} for p, records in final.items()} == expected
+
+
+def test_a_second_run_into_the_same_output_directory_is_refused(tmp_path):
+    """While one run holds the output directory, a second one stops at once with a clear
+    error; the first is not disturbed."""
+    slow = [*command(tmp_path), "--set", "DOWNLOAD_DELAY=0.5"]
+    first = subprocess.Popen(slow, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        lock = tmp_path / ".lock"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+                lock.exists() and lock.read_text().strip() == str(first.pid)):
+            time.sleep(0.05)
+        second = subprocess.run(command(tmp_path), cwd=ROOT, capture_output=True, text=True,
+                                timeout=120)
+        assert first.poll() is None, "the first run ended before the second started"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=60)
+    assert second.returncode == 1
+    assert f"in use by another govcrawl run (pid {first.pid})" in second.stderr
+    assert "stopped (output_locked)" in second.stderr and "Traceback" not in second.stderr
