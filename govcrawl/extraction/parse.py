@@ -37,6 +37,12 @@ MAX_TAGS = 250_000
 # libxml2 stops at this nesting depth (with huge_tree) and drops the rest of the page.
 _DEPTH_LIMIT = etree.ErrorTypes.ERR_RESOURCE_LIMIT
 
+# C0 controls other than tab, newline and carriage return read as spaces (NUL is dropped):
+# lxml keeps them in attribute names and then refuses to hand those attributes out
+# (ValueError: "All strings must be XML compatible"). Safe on UTF-8: no multi-byte
+# sequence holds a byte below 0x80.
+_CONTROLS = bytes.maketrans(bytes([*range(1, 9), 11, 12, *range(14, 32), 127]), b" " * 29)
+
 # Labels that decode any byte string without error, so a strict decode proves nothing.
 _PERMISSIVE = frozenset({"cp1252", "latin-1", "iso8859-1", "iso8859-15", "ascii"})
 # Share of replacement characters a decoding may leave before a detector is asked instead.
@@ -186,9 +192,7 @@ def parse_html(document: str | bytes) -> Selector:
         document = document.encode("utf-8", "replace")
     if page_bounds_reason(document):
         raise UnparsablePage("too_many_elements", f"more than {MAX_TAGS} tags")
-    document = _prepared(document)
-    if b"\x00" in document:
-        document = document.replace(b"\x00", b"")
+    document = _prepared(document).translate(_CONTROLS, b"\x00")
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = etree.fromstring(document, parser) if document.strip() else None
     if parser.error_log.filter_types([_DEPTH_LIMIT]):
