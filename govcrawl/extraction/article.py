@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import cached_property, partial
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -32,6 +32,7 @@ from govcrawl.extraction.meta import gov_meta
 from govcrawl.extraction.notarticle import not_article_reason
 from govcrawl.extraction.parse import parse_response, saved_response
 from govcrawl.extraction.text import fold, is_boilerplate, normalize_space
+from govcrawl.extraction.urls import join_url
 
 ATTACHMENT_EXTENSIONS = (
     ".pdf .doc .docx .xls .xlsx .wps .et .ppt .pptx .zip .rar .7z .ofd .txt .csv .tif"
@@ -137,8 +138,9 @@ class ArticlePage:
     def meta(self) -> dict[str, str]:
         return gov_meta(self.selector)
 
-    def absolute(self, href: str) -> str:
-        return urljoin(self.url, href.strip())
+    def absolute(self, href: str) -> str | None:
+        """`href` made absolute; None for a malformed one (`http://[`), which is skipped."""
+        return join_url(self.url, href)
 
     # --- body ----------------------------------------------------------------------------
 
@@ -406,8 +408,11 @@ class ArticlePage:
             src = img.get("src", "").strip()
             if not src or src.startswith("data:"):
                 continue
+            url = self.absolute(src)
+            if url is None:
+                continue
             caption = normalize_space(img.get("alt") or img.get("title") or "")
-            images.append({"url": self.absolute(src), "caption": caption or None})
+            images.append({"url": url, "caption": caption or None})
         return images
 
     def attachments(self) -> list[dict[str, str]]:
@@ -416,6 +421,8 @@ class ArticlePage:
         attachments = []
         for link in css("a[href]")(self.body_node.root):
             url = self.absolute(link.get("href", ""))
+            if url is None:
+                continue
             path = urlsplit(url).path.lower()
             if path.endswith(tuple(ATTACHMENT_EXTENSIONS)):
                 name = normalize_space(" ".join(link.itertext()))

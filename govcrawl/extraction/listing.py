@@ -24,6 +24,7 @@ from govcrawl.extraction.domindex import DomIndex
 from govcrawl.extraction.html import text_content, xpath
 from govcrawl.extraction.parse import parse_response
 from govcrawl.extraction.text import normalize_space
+from govcrawl.extraction.urls import join_url
 
 # A listing date: 2020-04-22, 2020/4/22, 2020年4月22日, or year-less 04-22 / 4.22 with a
 # two-digit day (so 增长1.5倍 is not a date).
@@ -145,8 +146,8 @@ class ListingPage:
             anchor = max(
                 anchors, key=lambda a: len(normalize_space("".join(a.css("::text").getall())))
             )
-            url = urljoin(self.url, anchor.attrib["href"].strip())
-            if url in seen:
+            url = join_url(self.url, anchor.attrib["href"])
+            if url is None or url in seen:  # a malformed link costs only itself
                 continue
             seen.add(url)
             shown = normalize_space("".join(anchor.css("::text").getall()))
@@ -187,8 +188,8 @@ class ListingPage:
             if (text in _NEXT_TEXTS or anchor.attrib.get("rel") == "next") and not href.startswith(
                 ("javascript:", "#")
             ):
-                url = urljoin(self.url, href)
-                return None if url == self.url else url
+                url = join_url(self.url, href)
+                return None if url in (None, self.url) else url
         if self.script_pager:
             following = self.script_pager.current + 1
             if following >= self.script_pager.count:

@@ -206,6 +206,8 @@ class HanwebArticlePage(ArticlePage):
             return found
         for link in self.body_node.css("a[href*='downfile.jsp']"):
             url = self.absolute(link.attrib["href"])
+            if url is None:
+                continue
             filename = parse_qs(urlsplit(url).query).get("filename", [""])[0]
             if filename.lower().endswith(tuple(ATTACHMENT_EXTENSIONS)):
                 name = normalize_space(" ".join(link.css("::text").getall()))
