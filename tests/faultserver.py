@@ -54,6 +54,7 @@ FAULTS: dict[str, frozenset[int] | None] = {
     "gbk_labelled_utf8": None,
     "utf8_labelled_gbk": None,
     "rot13_charset": None,
+    "hostile_links": None,  # malformed links and attributes next to every real one
     "waf_412": None,
     "soft_404": None,
     "redirect_loop": None,
@@ -77,11 +78,23 @@ TRANSIENT = frozenset(
         "gbk_labelled_utf8",
         "utf8_labelled_gbk",
         "rot13_charset",
+        "hostile_links",
     }
 )
 PERMANENT = frozenset(FAULTS) - TRANSIENT
 # Faults a listing page may get: transient ones (a lost listing page loses its column).
-LISTING_FAULTS = ("burst_5xx", "reset_once", "trickle", "cookie_redirect", "gbk_labelled_utf8")
+LISTING_FAULTS = (
+    "burst_5xx",
+    "reset_once",
+    "trickle",
+    "cookie_redirect",
+    "gbk_labelled_utf8",
+    "hostile_links",
+)
+HOSTILE_LINKS = (
+    b'<a href="http://["></a><a href="http://www.a\xef\xbc\x9ab.gov.cn/"></a>'
+    b'<a href="http://h:99999/x.html"></a><img \x01src="http://[/a.png">'
+)
 
 
 def plan_key(url: str) -> str:
@@ -224,6 +237,10 @@ class FaultHandler(_Handler):
 
     def _fault_rot13_charset(self, url: str, status: int, headers: list, body: bytes) -> None:
         self._reply(status, [*_without_charset(headers), ("Content-Type", "text/html; charset=rot13")], body)
+
+    def _fault_hostile_links(self, url: str, status: int, headers: list, body: bytes) -> None:
+        body = body.replace(b"<li>", b"<li>" + HOSTILE_LINKS).replace(b"<p>", b"<p>" + HOSTILE_LINKS)
+        self._reply(status, headers, body)
 
     def _fault_waf_412(self, *_: Any) -> None:
         self._reply(412, [("Content-Type", "text/html")], WAF_PAGE)
