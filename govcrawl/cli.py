@@ -111,7 +111,25 @@ def _check_crawl_arguments(args: argparse.Namespace) -> list[str]:
         if args.all or args.portals or any(_selectors(args).values()):
             raise CliError("--url crawls one column in auto mode: name or select no portal")
         return ["auto"]
-    return [portal.name for portal in selected_portals(args, require=True)]
+    names = [portal.name for portal in selected_portals(args, require=True)]
+    return _with_replicas(names, Path(args.replay_root)) if args.replay else names
+
+
+def _with_replicas(names: list[str], root: Path) -> list[str]:
+    """A replay crawl crawls the selected portals that have a replica under `root` (the
+    others' hosts would all answer 502), saying how many it left out; none is an error."""
+    if not root.is_dir():
+        raise CliError(f"no replicas at {root} (use --replay-root)")
+    have = [name for name in names if (root / name / "pages").is_dir()]
+    if not have:
+        raise CliError(f"none of the selected portals has a replica under {root}")
+    if len(names) - len(have):
+        print(
+            f"replay: {len(have)} of the {len(names)} selected portals have a replica "
+            f"under {root}; crawling those",
+            file=sys.stderr,
+        )
+    return have
 
 
 def _summarize(name: str, stats: dict[str, Any]) -> str | None:
@@ -270,6 +288,64 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.problems else 0
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    from govcrawl.maintain.record import record_fixture
+    from govcrawl.registry.portals import registry
+    from govcrawl.spiders.auto import auto_portal
+
+    if bool(args.portal) == bool(args.url):
+        raise CliError("record a registry PORTAL or a column --url (with --name), not both")
+    if args.url:
+        if not args.name:
+            raise CliError("--url needs --name: the fixture's folder name")
+        try:
+            auto_portal(args.url)
+        except ValueError as error:
+            raise CliError(str(error)) from None
+        name, crawl = args.name, ["--url", args.url]
+    elif args.portal not in registry():
+        raise CliError(f"unknown portal {args.portal} (see `govcrawl list`)")
+    else:
+        name, crawl = args.name or args.portal, [args.portal]
+    if args.replay:
+        crawl += ["--replay", "--replay-root", args.replay_root]
+    fixture = Path(args.to) / name
+    try:
+        fixture.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CliError(f"cannot write {fixture}: {error.strerror or error}") from None
+    status, records, stderr = record_fixture(
+        fixture, crawl, articles=args.articles, max_pages=args.max_pages
+    )
+    pages = sum(1 for path in (fixture / "pages").rglob("*") if path.is_file())
+    print(f"{name}: {pages} files and {len(records)} expected records in {fixture}")
+    print("check expected.jsonl by eye before you trust it", file=sys.stderr)
+    if status != 0:
+        print(stderr[-2000:], file=sys.stderr)
+        print(f"error: the recording crawl exited with status {status}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    from govcrawl.cluster.commands import enqueue_command
+
+    def select(args: argparse.Namespace) -> list[str]:
+        try:
+            return [portal.name for portal in selected_portals(args, require=True)]
+        except CliError as error:
+            raise ValueError(str(error)) from None
+
+    return enqueue_command(args, select=select)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from govcrawl.cluster.commands import worker_command
+    from govcrawl.registry.portals import registry
+
+    return worker_command(args, hosts_for=lambda name: list(registry()[name].domains))
+
+
 def _add_selectors(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every portal of the registry")
     parser.add_argument("--province", help="portals of a province (云南省, or 云南)")
@@ -341,6 +417,33 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--file", help="with a URL: the saved page (no fetching is done)")
     detect.add_argument("--json", action="store_true", help="machine-readable output")
     detect.set_defaults(run=cmd_detect)
+
+    record = commands.add_parser(
+        "record", help="save what a crawl of a portal fetches as a replay fixture"
+    )
+    record.add_argument("portal", nargs="?", metavar="PORTAL", help="a registry portal")
+    record.add_argument("--url", help="instead of a portal: one column, in auto mode")
+    record.add_argument("--name", help="the fixture's folder name (default: the portal)")
+    record.add_argument("--to", required=True, help="directory of fixtures to write into")
+    record.add_argument("--articles", type=int, default=10, help="articles to save (10)")
+    record.add_argument("--max-pages", type=int, default=2, help="listing pages per column (2)")
+    record.add_argument(
+        "--replay", action="store_true", help="record from the replay server, not the web"
+    )
+    _add_replay_root(record)
+    record.set_defaults(run=cmd_record)
+
+    from govcrawl.cluster.commands import add_enqueue_arguments, add_worker_arguments
+
+    enqueue = commands.add_parser("enqueue", help="queue one crawl job per portal (cluster)")
+    enqueue.add_argument("portals", nargs="*", metavar="PORTAL")
+    _add_selectors(enqueue)
+    add_enqueue_arguments(enqueue)
+    enqueue.set_defaults(run=cmd_enqueue)
+
+    worker = commands.add_parser("worker", help="run queued crawl jobs until none is left")
+    add_worker_arguments(worker)
+    worker.set_defaults(run=cmd_worker)
 
     check = commands.add_parser("check", help="crawl a portal's recorded pages, show coverage")
     check.add_argument("portal", metavar="PORTAL")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import resources
@@ -14,13 +16,13 @@ from typing import Any
 
 from w3lib.url import canonicalize_url
 
-SCHEMA_VERSION = 1
-SCHEMA_RESOURCE = "schemas/record-v1.json"
+SCHEMA_VERSION = 2
+SCHEMA_RESOURCE = "schemas/record-v2.json"
 
 
 @cache
 def record_schema() -> dict[str, Any]:
-    """The JSON Schema of a version-1 record, as shipped in the package."""
+    """The JSON Schema of a current-version record, as shipped in the package."""
     text = resources.files("govcrawl").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
     return json.loads(text)
 
@@ -68,3 +70,51 @@ def to_json_line(record: dict[str, Any]) -> bytes:
     """One UTF-8 JSONL line, keys in schema order, Chinese written as is."""
     ordered = {key: record.get(key) for key in record_fields()}
     return (json.dumps(ordered, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+# --- dataset fields (schema version 2) -------------------------------------------------
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def content_hash(title: str, text: str) -> str:
+    """SHA-256 hex of the normalised title + "\n" + text: the identity of what a page says.
+
+    NFKC (full-width forms, compatibility characters) and folded whitespace make a
+    re-rendered page with the same words hash the same; any change of wording does not.
+    Each part is folded on its own so the separator stays the one newline.
+    """
+
+    def norm(part: str) -> str:
+        return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", part)).strip()
+
+    return hashlib.sha256(f"{norm(title)}\n{norm(text)}".encode()).hexdigest()
+
+
+def record_key(url_hash: str, version: int) -> str:
+    """`<url_hash>:<version>`, the reference to one version of a document (`replaces`)."""
+    return f"{url_hash}:{version}"
+
+
+def next_version(
+    url_hash: str, new_content_hash: str, previous: tuple[int, str] | None
+) -> tuple[int, str | None] | None:
+    """`(version, replaces)` for a record, given the latest stored `(version, content_hash)`
+    of its URL; None when the content is unchanged (nothing new to write)."""
+    if previous is None:
+        return 1, None
+    version, stored_hash = previous
+    if stored_hash == new_content_hash:
+        return None
+    return version + 1, record_key(url_hash, version)
+
+
+@cache
+def schema_for_version(version: int) -> dict[str, Any]:
+    """The shipped JSON Schema of record version `version` (readers of old dumps need
+    the schema those lines were written against); KeyError for a version never shipped."""
+    try:
+        text = resources.files("govcrawl").joinpath(f"schemas/record-v{version}.json")
+        return json.loads(text.read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        raise KeyError(version) from None

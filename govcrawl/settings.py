@@ -46,6 +46,8 @@ DOWNLOADER_MIDDLEWARES = {
     "govcrawl.middlewares.SkipStoredArticlesMiddleware": 50,
     # Route every request to the loopback replay proxy when GOVCRAWL_REPLAY_PROXY is set.
     "govcrawl.replay.server.ReplayProxyMiddleware": 740,
+    # `govcrawl record`: save responses as a fixture (after decompression, at 580).
+    "govcrawl.maintain.record.RecordResponses": 580,
     **{  # Guards (govcrawl/guards, RELIABILITY.md): bounds, hosts, charsets, WAF redirects.
         "govcrawl.guards.requests.StayInBoundsMiddleware": 40,  # before Scrapy's offsite (50)
         "govcrawl.guards.requests.ListingPagesMiddleware": 56,
@@ -87,11 +89,15 @@ GOVCRAWL_SEEN_STORE_PATH = ""
 GOVCRAWL_RUN_ID = ""
 # Loopback replay proxy (set by `govcrawl crawl --replay`); empty: crawl the live portals.
 GOVCRAWL_REPLAY_PROXY = ""
+# `govcrawl record`: the fixture folder responses are saved into (empty: not recording), and
+# how many articles a recording fetches.
+GOVCRAWL_RECORD_DIR = ""
+GOVCRAWL_RECORD_ARTICLES = 10
 
 # --- bounds and guards (govcrawl/guards; RELIABILITY.md says which fault each one meets) ---
 # Government pages are 20 KB-2 MB of HTML (a few reach 10 MB with inline base64 images;
-# attachments are never downloaded). The bound applies after decompression too (a gzip
-# bomb), and a 26 MB page of `<br>` never reaches the parser.
+# attachments have their own bound, GOVCRAWL_ATTACHMENT_MAXSIZE). The bound applies after
+# decompression too (a gzip bomb), and a 26 MB page of `<br>` never reaches the parser.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # A real chain is 1-3 redirects; a loop is cut at 5 instead of Scrapy's 20.

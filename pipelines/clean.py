@@ -116,7 +116,7 @@ def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dic
         raise Rejected("no_text", url)
     text = "\n".join(lines)
     candidates = [tuple(pair) for pair in article.get("date_candidates") or []]
-    published = resolve_date(candidates)  # type: ignore[arg-type]
+    published = resolve_date(candidates)
     region = article.get("region") or None
     script = detect_script(title + "\n" + text)
     protect = tuple(n for n in (region or {}).values() if n and not n.isdigit())

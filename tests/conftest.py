@@ -21,9 +21,12 @@ PORTALS = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.jsonl").is
 
 
 def recorded_path(portal: str, url: str) -> Path:
-    """File of a recorded page (same mapping as the replay server for plain paths)."""
+    """File of a recorded page (the replay server's mapping for plain paths and for a query
+    kept as sent: `/list.jsp?id=5` → `list.jsp@id=5`)."""
     parts = urlsplit(url)
     path = parts.path if not parts.path.endswith("/") else parts.path + "index.html"
+    if parts.query:
+        path += "@" + parts.query.replace("/", "%2F")
     return FIXTURES / portal / "pages" / parts.hostname / path.lstrip("/")
 
 

@@ -141,3 +141,14 @@ def test_list_into_a_closed_pipe_is_not_an_error():
     result = subprocess.run(f"{sys.executable} -m govcrawl.cli list | head -1", shell=True,
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_replay_of_a_selection_crawls_the_portals_with_a_replica(tmp_path):
+    result = govcrawl("crawl", "--province", "湖北省", "--replay", "--max-pages", "1",
+                      "--output", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "replay: 1 of the" in result.stderr  # hb_yunxi, of every Hubei portal
+    assert [path.name for path in tmp_path.iterdir() if path.is_dir()] == ["hb_yunxi"]
+    missing = govcrawl("crawl", "gd_boluo", "--replay", "--output", str(tmp_path))
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("error: none of the selected portals has a replica")

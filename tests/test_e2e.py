@@ -127,7 +127,7 @@ def test_scrapy_crawl_works_and_the_proxy_log_shows_no_article_refetch(tmp_path)
     assert any(url.endswith("/xw/zwdt/index.html") for url in second_urls)
     written = [line for path in output.glob("gd_zijin/*.jsonl")
                for line in path.read_text("utf-8").splitlines()]
-    assert len(written) == len(first_articles) == 13  # 2 listing pages of 政务动态 + 政策法规
+    assert len(written) == len(first_articles) == 15  # 2 pages of 政务动态 + 政策法规 + 财政预决算
 
 
 def test_a_crawl_killed_mid_run_leaves_whole_lines_and_the_next_run_completes_it(tmp_path):

@@ -20,8 +20,9 @@ def test_schema_is_a_valid_json_schema():
 
 def test_every_field_is_documented_for_data_teams():
     documented = set(re.findall(r"^\| `(\w+)` \|", DOCS.read_text("utf-8"), re.M))
-    assert set(record_fields()) <= documented
-    assert set(record_schema()["properties"]) == set(record_fields())
+    # Version 2 adds keys that are defined but not yet required (docs/record.md, changelog).
+    assert set(record_schema()["properties"]) <= documented
+    assert set(record_fields()) <= set(record_schema()["properties"])
 
 
 def test_url_hash_is_sha1_of_the_canonical_url():

@@ -349,3 +349,25 @@ def test_builder_reproduces_the_shipped_registry(tmp_path):
     assert main(["--shared", str(SHARED), "--out", str(tmp_path)]) == 0
     for name in ("portals.csv", "columns.csv"):
         assert (tmp_path / name).read_bytes() == (REGISTRY / name).read_bytes(), name
+
+
+def test_an_operators_own_registry_folder_replaces_the_bundled_one(tmp_path, monkeypatch):
+    from govcrawl.registry import portals
+
+    bundled = Path(portals.__file__).parent
+    header, zijin = (bundled / "portals.csv").read_text("utf-8").splitlines()[:1], [
+        line for line in (bundled / "portals.csv").read_text("utf-8").splitlines()
+        if line.startswith("gd_zijin,")]
+    (tmp_path / "portals.csv").write_text("\n".join(header + zijin) + "\n", "utf-8")
+    columns = (bundled / "columns.csv").read_text("utf-8").splitlines()
+    (tmp_path / "columns.csv").write_text(
+        "\n".join([columns[0]] + [c for c in columns if c.startswith("gd_zijin,")]) + "\n")
+    monkeypatch.setenv("GOVCRAWL_REGISTRY", str(tmp_path))
+    portals.registry.cache_clear()
+    try:
+        assert list(portals.registry()) == ["gd_zijin"]
+        assert portals.registry()["gd_zijin"].columns[0].label == "政务动态"
+    finally:
+        monkeypatch.delenv("GOVCRAWL_REGISTRY")
+        portals.registry.cache_clear()
+    assert len(portals.registry()) > 2800

@@ -119,7 +119,7 @@ class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
     gzip bomb costs no more memory than the bound), with the refusal counted as
     `refused/too_large` (Scrapy only logs it). Replaces HttpCompressionMiddleware at 590."""
 
-    def process_response(  # type: ignore[override]
+    def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Request | Response:
         try:

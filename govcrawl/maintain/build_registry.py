@@ -57,9 +57,7 @@ PROVINCES = {
 }  # fmt: skip
 
 # Portals a test crawls from a recorded replica; every other row is only declared.
-TESTED = frozenset(
-    {"gd_zijin", "yn_guangnan", "gd_lianping", "hb_yunxi", "sd_lijin", "sn_zhenan"}
-)
+TESTED = frozenset({"gd_zijin", "yn_guangnan", "gd_lianping", "hb_yunxi", "sd_lijin", "sn_zhenan"})
 
 # China's 55 minority nationalities, as they appear in the names of autonomous units, plus
 # 各 (各族自治县, "of all nationalities"). The place name is what precedes the first of them.

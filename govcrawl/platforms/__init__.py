@@ -21,6 +21,7 @@ PLATFORM_MODULES = (
     "hanweb",
     "gd_jyh",
     "gkmlpt",
+    "powereasy",
     "generic",
 )
 GENERIC = "generic"

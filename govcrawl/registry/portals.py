@@ -6,15 +6,18 @@ listing URL, kind, platform when it differs from the portal's, source). Both are
 `../shared/portals/` by `govcrawl/maintain/build_registry.py`, which keeps each row's
 source. Region names come from the division table by code, never typed. Reading both files
 takes milliseconds and imports no Scrapy, so `govcrawl list` stays fast at 2,842 rows.
+`$GOVCRAWL_REGISTRY` points at another folder holding the same two files.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from govcrawl.registry.divisions import region_for_code
@@ -75,8 +78,17 @@ class Portal:
         return (urlsplit(url).hostname or "").lower() in self.domains
 
 
+REGISTRY_ENV = "GOVCRAWL_REGISTRY"
+
+
 def _rows(file: str) -> Iterator[dict[str, str]]:
-    text = resources.files(__package__).joinpath(file).read_text("utf-8")
+    """Rows of a registry file: the package's, or those of the folder `$GOVCRAWL_REGISTRY`
+    names (an operator's own registry, in the same two-file format)."""
+    folder = os.environ.get(REGISTRY_ENV)
+    if folder:
+        text = (Path(folder) / file).read_text("utf-8")
+    else:
+        text = resources.files(__package__).joinpath(file).read_text("utf-8")
     yield from csv.DictReader(text.splitlines())
 
 

@@ -156,6 +156,15 @@ def _sorted_query(query: str) -> str:
     return "&".join(sorted(parts, key=lambda p: p.split("=", 1)[0]))
 
 
+def file_name_for(path: str, query: str = "") -> str:
+    """The file, relative to its host folder, that serves `path` + `query` (the mapping in
+    the module docstring; `govcrawl record` writes where this says)."""
+    rel = path.split("#", 1)[0].lstrip("/")
+    if not rel or rel.endswith("/"):
+        rel += "index.html"
+    return f"{rel}@{query.replace('/', '%2F')}" if query else rel
+
+
 def content_type_for(url_path: str, body: bytes) -> str:
     """Default ``Content-Type`` for a recorded file (see the module docstring)."""
     suffix = Path(unquote(url_path)).suffix.lower()
@@ -272,14 +281,8 @@ class RecordedSites:
         """Relative file names to try, best first."""
         names: list[str] = []
         for variant in dict.fromkeys((path, unquote(path))):
-            rel = variant.lstrip("/")
-            if not rel or rel.endswith("/"):
-                rel += "index.html"
-            if query:
-                for q in dict.fromkeys((query, _sorted_query(query))):
-                    names.append(f"{rel}@{q.replace('/', '%2F')}")
-            else:
-                names.append(rel)
+            for q in dict.fromkeys((query, _sorted_query(query))):
+                names.append(file_name_for(variant, q))
         return list(dict.fromkeys(names))
 
     @staticmethod

@@ -1,0 +1,1 @@
+"""Seen-store backends: the memory of articles already written (SQLite, Redis)."""
