@@ -335,3 +335,28 @@ def test_a_page_whose_callback_raises_fails_alone_counted_by_reason():
     assert stats.get_value("govcrawl/errors/value_error") == 1
     assert stats.get_value("govcrawl/errors/too_deep") == 1
     assert error_reason(LookupError("rot13")) == "lookup_error"
+
+
+def test_the_spider_stops_a_column_whose_page_repeats_the_previous_one():
+    from scrapy.http import HtmlResponse
+
+    from govcrawl.spiders.base import PREVIOUS_LINKS_META
+    from tests.conftest import listing_meta, portal_spider
+
+    spider = portal_spider("generic")
+    items = "".join(f'<li><a href="/xw/{n}.html">第{n}篇文章的标题在这里</a><span>2024-01-0{n}</span></li>'
+                    for n in range(1, 6))
+    body = f'<html><body><ul class=list>{items}</ul><a href="index_3.html">下一页</a></body></html>'
+    url = "http://www.example.gov.cn/xw/index_2.html"
+    links = {f"http://www.example.gov.cn/xw/{n}.html" for n in range(1, 6)}
+
+    def follow(previous):
+        meta = {**listing_meta("generic", page_number=2), PREVIOUS_LINKS_META: previous}
+        response = HtmlResponse(url, body=body.encode(), encoding="utf-8",
+                                request=Request(url, meta=meta))
+        return [r.url for r in spider.parse_listing(response) if "index_" in r.url]
+
+    assert follow(frozenset({"http://www.example.gov.cn/xw/0.html"})) == [
+        "http://www.example.gov.cn/xw/index_3.html"]
+    assert follow(frozenset(links)) == []  # the same links again: a trap, not page 3
+    assert spider.crawler.stats.get_value("govcrawl/pagination_stopped/repeated_page") == 1

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -23,6 +24,7 @@ from twisted.python.failure import Failure
 from govcrawl.extraction.dates import parse_date
 from govcrawl.extraction.listing import ListingContext
 from govcrawl.extraction.meta import gov_meta
+from govcrawl.guards.traps import listing_trap_reason, url_trap_reason
 from govcrawl.items import ArticleItem
 from govcrawl.platforms import AUTO, platform_for
 from govcrawl.platforms.base import NoListing
@@ -33,6 +35,8 @@ from govcrawl.registry.region import Region
 
 ARTICLE_META = "govcrawl_article"  # request meta: this request fetches an article
 LISTING_META = "govcrawl_listing"  # request meta: the ListingContext of a listing request
+# Request meta of a listing page: the article links of the page before it (trap detection).
+PREVIOUS_LINKS_META = "govcrawl_previous_links"
 
 
 def parse_since(value: str | date | None) -> date | None:
@@ -87,16 +91,24 @@ class PortalSpider(scrapy.Spider):
             context = ListingContext(
                 site_hosts=self.portal.domains, column=column.label, platform=column.platform
             )
+            # dont_filter: a JOBDIR left by a killed run has the start URLs in its
+            # requests.seen but no queue (Scrapy saves it only at a clean close).
             yield scrapy.Request(
                 column.url,
                 callback=self.parse_listing,
                 errback=self.on_request_error,
                 meta={LISTING_META: context},
+                dont_filter=True,
             )
 
     def on_request_error(self, failure: Failure) -> None:
-        """A page that could not be fetched: one log line and a count by error type."""
+        """A page that could not be fetched: one log line and a count by error type.
+        A request a guard or the seen-store refused (IgnoreRequest) was counted by reason
+        where it was refused: debug line only."""
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest):
+            self.logger.debug("Not fetched %s: %s", request.url, failure.getErrorMessage())
+            return
         kind = failure.type.__name__ if failure.type else "Error"
         self.crawler.stats.inc_value(f"govcrawl/request_errors/{kind}")
         level = logging.WARNING if failure.check(HttpError) else logging.ERROR
@@ -184,21 +196,33 @@ class PortalSpider(scrapy.Spider):
                 old += 1
                 stats.inc_value("govcrawl/links_not_followed/older_than_since")
                 continue
-            yield scrapy.Request(
-                link.url,
-                callback=self.parse_article,
-                errback=self.on_request_error,
-                meta={
-                    ARTICLE_META: True,
-                    "platform": context.platform,
-                    "channel": context.column,
-                    "listing_date": link.date,
-                },
-            )
+            try:
+                request = scrapy.Request(
+                    link.url,
+                    callback=self.parse_article,
+                    errback=self.on_request_error,
+                    meta={
+                        ARTICLE_META: True,
+                        "platform": context.platform,
+                        "channel": context.column,
+                        "listing_date": link.date,
+                    },
+                )
+            except ValueError as error:  # one bad link costs only itself
+                stats.inc_value("govcrawl/errors/bad_link")
+                self.logger.warning("Bad link on %s: %r (%s)", response.url, link.url, error)
+                continue
+            yield request
         next_url = page.next_page()
         if not next_url:
             return
-        if self.max_pages and context.page_number >= self.max_pages:
+        shown = [link.url for link in links]
+        trap = listing_trap_reason(response.meta.get(PREVIOUS_LINKS_META), shown, response.url)
+        trap = trap or url_trap_reason(response.urljoin(next_url))
+        if trap:
+            stats.inc_value(f"govcrawl/pagination_stopped/{trap}")
+            self.logger.warning("Column stopped (%s trap) at %s", trap, response.url)
+        elif self.max_pages and context.page_number >= self.max_pages:
             stats.inc_value("govcrawl/pagination_stopped/max_pages")
         elif links and old == len(links):
             stats.inc_value("govcrawl/pagination_stopped/since")
@@ -207,7 +231,10 @@ class PortalSpider(scrapy.Spider):
                 next_url,
                 callback=self.parse_listing,
                 errback=self.on_request_error,
-                meta={LISTING_META: context.following(platform.carry(page))},
+                meta={
+                    LISTING_META: context.following(platform.carry(page)),
+                    PREVIOUS_LINKS_META: frozenset(shown),
+                },
             )
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
