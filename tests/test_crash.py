@@ -234,3 +234,24 @@ def test_a_second_run_into_the_same_output_directory_is_refused(tmp_path):
     assert second.returncode == 1
     assert f"in use by another govcrawl run (pid {first.pid})" in second.stderr
     assert "stopped (output_locked)" in second.stderr and "Traceback" not in second.stderr
+
+
+def test_a_jobdir_left_by_a_killed_run_still_crawls_its_columns(tmp_path):
+    """What a SIGKILL leaves in JOBDIR: the start URL in requests.seen (once its buffer was
+    flushed), no queue state (Scrapy writes it only at a clean close). The resumed run used
+    to filter the start URL and do nothing; now it walks the column again, articles
+    already stored are skipped before they are requested."""
+    from scrapy import Request
+    from scrapy.utils.request import fingerprint
+
+    column = "http://www.zijin.gov.cn/xw/zwdt/index.html"
+    jobdir = tmp_path / "job"
+    jobdir.mkdir()
+    (jobdir / "requests.seen").write_text(fingerprint(Request(column)).hex() + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "govcrawl.cli", "crawl", "--url", column, "--replay",
+         "--output", str(tmp_path / "out"), "--set", f"JOBDIR={jobdir}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert sum(map(len, lines(tmp_path / "out").values())) >= 10
