@@ -247,7 +247,8 @@ def test_a_jobdir_left_by_a_killed_run_still_crawls_its_columns(tmp_path):
     column = "http://www.zijin.gov.cn/xw/zwdt/index.html"
     jobdir = tmp_path / "job"
     jobdir.mkdir()
-    (jobdir / "requests.seen").write_text(fingerprint(Request(column)).hex() + "\n")
+    seen = fingerprint(Request(column))  # stored as 2-byte big-endian length + bytes
+    (jobdir / "requests.seen").write_bytes(len(seen).to_bytes(2, "big") + seen)
     done = subprocess.run(
         [sys.executable, "-m", "govcrawl.cli", "crawl", "--url", column, "--replay",
          "--output", str(tmp_path / "out"), "--set", f"JOBDIR={jobdir}"],
