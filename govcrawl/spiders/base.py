@@ -106,7 +106,7 @@ class PortalSpider(scrapy.Spider):
         A request a guard or the seen-store refused (IgnoreRequest) was counted by reason
         where it was refused: debug line only."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(IgnoreRequest):
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
             self.logger.debug("Not fetched %s: %s", request.url, failure.getErrorMessage())
             return
         kind = failure.type.__name__ if failure.type else "Error"
