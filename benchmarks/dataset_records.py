@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.dataset_pairs import ARTICLES, NOTICE_SUBSTANCES
-from govcrawl.record import to_json_line
+from govcrawl.record import SCHEMA_VERSION, to_json_line
 from pipelines.clean import clean_article
 
 REGION = {"code": "441621", "province": "广东省", "prefecture": "河源市", "county": "紫金县"}
@@ -88,7 +88,9 @@ def write_run(
     dump = folder / f"{run_id}.jsonl"
     with dump.open("wb") as file:
         for record in records:
-            file.write(to_json_line(record) if "run_id" not in record else _line(record))
+            # Current records as the crawl writes them; older versions keep their own keys.
+            current = record.get("schema_version") == SCHEMA_VERSION
+            file.write(to_json_line(record) if current else _line(record))
         for line in extra_lines:
             file.write(line)
     if finished:

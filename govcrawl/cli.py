@@ -35,6 +35,15 @@ class CliError(Exception):
         self.status = status
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("govcrawl")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
 def _settings():  # -> scrapy.settings.Settings
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "govcrawl.settings")
     from scrapy.utils.project import get_project_settings
@@ -170,6 +179,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     settings.set("GOVCRAWL_RUN_ID", new_run_id(), priority="cmdline")
     if args.log_level:
         settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
+    if args.attachments:
+        settings.set("GOVCRAWL_ATTACHMENTS", True, priority="cmdline")
     for assignment in args.set:
         name, equals, value = assignment.partition("=")
         if not equals or not name:
@@ -346,6 +357,28 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return worker_command(args, hosts_for=lambda name: list(registry()[name].domains))
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from govcrawl.dataset.export import run_export
+
+    return run_export(args)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from govcrawl.runs.status import status_command
+
+    try:
+        return status_command(
+            Path(args.output),
+            args.portals,
+            province=args.province,
+            since=args.since,
+            include_never=args.all,
+            as_json=args.json,
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from None
+
+
 def _add_selectors(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every portal of the registry")
     parser.add_argument("--province", help="portals of a province (云南省, or 云南)")
@@ -364,6 +397,7 @@ def _add_replay_root(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govcrawl", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("list", help="portals with region, platform and columns")
@@ -381,6 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(--platform skips detection, --region-code sets the region)",
     )
     crawl.add_argument("--region-code", help="with --url: the 6-digit region code")
+    crawl.add_argument(
+        "--attachments", action="store_true", help="download and read attachments (PDF, Word…)"
+    )
     crawl.add_argument("--since", help="skip articles listed before this date (YYYY-MM-DD)")
     crawl.add_argument("--max-pages", help="listing pages to follow per channel")
     crawl.add_argument("--output", default="output", help="dumps and seen-store (default: output)")
@@ -445,10 +482,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_worker_arguments(worker)
     worker.set_defaults(run=cmd_worker)
 
+    export = commands.add_parser(
+        "export", help="finished runs → one Parquet/DuckDB dataset (incremental)"
+    )
+    from govcrawl.dataset import add_export_arguments
+
+    add_export_arguments(export)
+    export.set_defaults(run=cmd_export)
+
     check = commands.add_parser("check", help="crawl a portal's recorded pages, show coverage")
     check.add_argument("portal", metavar="PORTAL")
     _add_replay_root(check)
     check.set_defaults(run=cmd_check)
+
+    status = commands.add_parser("status", help="every portal's last run: green, amber, red")
+    status.add_argument("portals", nargs="*", metavar="PORTAL")
+    status.add_argument("--output", default="output", help="as given to crawl (default: output)")
+    status.add_argument("--province", help="portals of a province (云南省, or 云南)")
+    status.add_argument("--since", help="only runs finished on or after this date")
+    status.add_argument("--all", action="store_true", help="also list portals never crawled")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(run=cmd_status)
     return parser
 
 

@@ -68,7 +68,8 @@ def utc_now_iso() -> str:
 
 def to_json_line(record: dict[str, Any]) -> bytes:
     """One UTF-8 JSONL line, keys in schema order, Chinese written as is."""
-    ordered = {key: record.get(key) for key in record_fields()}
+    current = record.get("schema_version", SCHEMA_VERSION) == SCHEMA_VERSION
+    ordered = {key: record.get(key) for key in record_fields()} if current else record
     return (json.dumps(ordered, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 

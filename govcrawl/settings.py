@@ -10,6 +10,8 @@ import os
 BOT_NAME = "govcrawl"
 # One spider per registry row (govcrawl/registry/portals.csv) plus `auto`.
 SPIDER_LOADER_CLASS = "govcrawl.registry.spiderloader.RegistrySpiderLoader"
+# Our `scrapy crawl` exits non-zero when a portal's run failed (govcrawl/commands/crawl.py).
+COMMANDS_MODULE = "govcrawl.commands"
 
 USER_AGENT = "Mozilla/5.0 (compatible; govcrawl/0.1; +https://github.com/govcrawl/govcrawl)"
 ROBOTSTXT_OBEY = True
@@ -24,7 +26,8 @@ CONCURRENT_ITEMS = 8
 # ~5% of a crawl's CPU. Our callbacks are covered by the end-to-end tests instead.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+# ±50% of the delay, at random (replaces the deprecated RANDOMIZE_DOWNLOAD_DELAY).
+DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -64,6 +67,9 @@ SPIDER_MIDDLEWARES = {
     "govcrawl.guards.pages.PageIsolationMiddleware": 950,
 }
 ITEM_PIPELINES = {
+    # Attachments (off unless GOVCRAWL_ATTACHMENTS): downloaded and read before clean, so a
+    # page whose substance is its attachment keeps the attachment's text.
+    "govcrawl.attachments.pipeline.AttachmentsPipeline": 50,
     "pipelines.clean.CleanPipeline": 100,
     "govcrawl.guards.records.TextBoundPipeline": 150,
     "pipelines.validate.ValidatePipeline": 200,
@@ -75,6 +81,13 @@ EXTENSIONS = {
     "govcrawl.runs.output.OutputGuard": 100,
     "govcrawl.runs.manifest.RunManifest": 500,
     "govcrawl.runs.logformatter.QuietNetworkErrors": 0,
+    # On PORTAL_CLOSED, in this order: health verdict and finish reason (before the manifest
+    # is written), then the run history, then alerts. Lower numbers listen first.
+    "govcrawl.runs.health.HealthCheck": 400,
+    "govcrawl.runs.history.RunHistoryRecorder": 600,
+    "govcrawl.runs.alerts.Alerts": 610,
+    # Per-portal progress: in place on a terminal, one line per portal every interval off it.
+    "govcrawl.runs.progress.Progress": 620,
 }
 
 # --- govcrawl's own settings ---------------------------------------------------------
@@ -119,3 +132,26 @@ GOVCRAWL_MAX_TEXT_CHARS = 1_000_000
 GOVCRAWL_MAX_LISTING_PAGES = 500
 # Requests per portal and run, retries and redirects included (0: none).
 GOVCRAWL_MAX_REQUESTS_PER_PORTAL = 200_000
+# Attachments: download and read them (`govcrawl crawl --attachments`), each up to
+# GOVCRAWL_ATTACHMENT_MAXSIZE bytes and GOVCRAWL_ATTACHMENT_MAXCHARS characters of text,
+# stored by content hash in FILES_STORE (empty: <GOVCRAWL_OUTPUT_DIR>/attachments).
+GOVCRAWL_ATTACHMENTS = False
+GOVCRAWL_ATTACHMENT_MAXSIZE = 20 * 1024 * 1024
+GOVCRAWL_ATTACHMENT_MAXCHARS = 100_000
+FILES_STORE = ""
+# Run history: every portal run's manifest in SQLite, read by the health checks and
+# `govcrawl status` (docs/operations.md). False: keep none (health then judges runs alone).
+GOVCRAWL_RUN_HISTORY = True
+# Its file; empty: <GOVCRAWL_OUTPUT_DIR>/runs.sqlite3, beside the seen-store.
+GOVCRAWL_RUN_HISTORY_PATH = ""
+# Alerts on a red run (an ERROR log line always): POST the alert JSON to this URL, and/or run
+# this command with the alert JSON on stdin (shell syntax, killed after the timeout).
+GOVCRAWL_ALERT_WEBHOOK = ""
+GOVCRAWL_ALERT_COMMAND = ""
+GOVCRAWL_ALERT_TIMEOUT = 10.0
+# Also alert on amber runs (partial trouble), not only red ones.
+GOVCRAWL_ALERT_AMBER = False
+# Progress: "auto" (in place on a terminal, lines off it), "live", "lines" or "off"; seconds
+# between updates of the terminal view and between summary lines off a terminal.
+GOVCRAWL_PROGRESS = "auto"
+GOVCRAWL_PROGRESS_INTERVAL = 30.0

@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 from govcrawl.extraction.chinese import detect_script, to_simplified
 from govcrawl.extraction.dates import ParsedDate, date_from_url, parse_date, strip_date_prefix
 from govcrawl.extraction.text import clean_lines, fold, normalize_space
-from govcrawl.record import SCHEMA_VERSION, url_hash, utc_now_iso
+from govcrawl.record import SCHEMA_VERSION, content_hash, url_hash, utc_now_iso
 from pipelines import Rejected, drop
 
 logger = logging.getLogger(__name__)
@@ -148,6 +148,12 @@ def clean_article(article: dict[str, Any], crawled_at: str | None = None) -> dic
         "document": _clean_document(article.get("document")),
         "extractor": article.get("extractor") or "unknown",
         "crawled_at": crawled_at or utc_now_iso(),
+        # Set by the crawl: the run that writes the line (CleanPipeline), and the version
+        # when an edited article is written again (the dedupe pipeline).
+        "run_id": None,
+        "content_hash": content_hash(title, text),
+        "version": 1,
+        "replaces": None,
     }
 
 
@@ -161,6 +167,7 @@ class CleanPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
+        self.run_id = crawler.settings.get("GOVCRAWL_RUN_ID") or None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleanPipeline:
@@ -172,6 +179,7 @@ class CleanPipeline:
             record = clean_article(dict(ItemAdapter(item).items()))
         except Rejected as rejected:
             raise drop(self.stats, rejected.reason, rejected.detail) from None
+        record["run_id"] = self.run_id or self.stats.get_value("govcrawl/run_id")
         self.stats.inc_value("govcrawl/cleaned")
         if record["published_date"] is None:
             self.stats.inc_value("govcrawl/records_without_date")

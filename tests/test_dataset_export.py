@@ -18,9 +18,9 @@ import pyarrow.parquet as pq
 
 from benchmarks.dataset_pairs import ARTICLES, repost
 from benchmarks.dataset_records import as_v1, make_record, write_run
+from govcrawl.dataset import add_export_arguments
 from govcrawl.dataset.arrowschema import arrow_schema, row_converter
 from govcrawl.dataset.export import (
-    add_export_arguments,
     dataset_schema,
     export_runs,
     parse_line,

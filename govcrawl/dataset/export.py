@@ -7,7 +7,7 @@ versions and reposts marked. The JSONL dumps stay the crawl's source of truth; t
 can always be rebuilt from them by deleting the dataset directory.
 
 Wiring (the CLI): ``govcrawl export --output DIR --to DATASET_DIR [--format parquet|duckdb|both]``
-is `add_export_arguments(parser)` + `run_export(args)`.
+is `govcrawl.dataset.add_export_arguments(parser)` + `run_export(args)`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import os
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -193,16 +194,18 @@ class KeyIndex:
                 self.latest[url_hash] = (version, digest)
 
     def admit(self, record: dict[str, Any]) -> bool:
-        """Whether a record is new to the dataset, filling its version keys when its dump
-        has none. Not new: the same line exported before (an export killed before its
-        ledger was written, then run again), or the content the dataset already holds as
-        this URL's latest (a crawl that wrote an unchanged page again, after a seen-store
-        reset). Content that differs from the latest, even an older one, is an edit."""
+        """Whether a record is new to the dataset, filling its version keys unless the
+        crawl saw an edit itself (version > 1: trusted). A crawl writes version 1 for what
+        its seen-store has not seen — which after a seen-store reset may be an edit the
+        dataset knows better. Not new: the same line exported before (an export killed
+        before its ledger was written, then run again), or the content the dataset already
+        holds as this URL's latest (a crawl that wrote an unchanged page again). Content
+        that differs from the latest, even an older one, is an edit."""
         key, digest = record["url_hash"], record["content_hash"]
         line = (key, digest, record["run_id"])
         if line in self.lines:
             return False
-        if record.get("version") is None:
+        if (record.get("version") or 1) == 1:
             versioned = next_version(key, digest, self.latest.get(key))
             if versioned is None:
                 return False
@@ -474,29 +477,17 @@ def _create_views(db: duckdb.DuckDBPyConnection) -> None:
 # --- command line -------------------------------------------------------------------------
 
 
-def add_export_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of `govcrawl export`."""
-    parser.add_argument("--output", default="output", help="crawl output directory (dumps)")
-    parser.add_argument("--to", required=True, dest="dataset", help="dataset directory")
-    parser.add_argument(
-        "--format",
-        choices=("parquet", "duckdb", "both"),
-        default="both",
-        help="Parquet files, a DuckDB file, or both (default; DuckDB then views the Parquet)",
-    )
-
-
 def run_export(args: argparse.Namespace) -> int:
     """Run `govcrawl export`; prints one summary line (and the unfinished runs). Exit 0,
     or 2 when the output directory does not exist or formats clash with the dataset's."""
     formats = FORMATS if args.format == "both" else (args.format,)
     if not Path(args.output).is_dir():
-        print(f"error: no output directory {args.output}")
+        print(f"error: no output directory {args.output}", file=sys.stderr)
         return 2
     try:
         report = export_runs(args.output, args.dataset, formats=formats)
     except ValueError as error:
-        print(f"error: {error}")
+        print(f"error: {error}", file=sys.stderr)
         return 2
     for key in report.runs_unfinished:
         print(f"skipped (no manifest: running or crashed): {key}")

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
 
-from govcrawl.pages.bylines import split_byline
-from govcrawl.text import is_boilerplate
+from govcrawl.extraction.bylines import split_byline
+from govcrawl.extraction.text import is_boilerplate
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -65,8 +65,8 @@ class ClusterRow:
 
 
 # Lines a reposting portal adds about the copy rather than the substance: where it came
-# from and when it was put up. (Widgets, footers and bylines are known to govcrawl.text and
-# the byline reader.)
+# from and when it was put up. (Widgets, footers and bylines are known to
+# govcrawl.extraction.text and the byline reader.)
 _REPOST_LABEL = re.compile(
     r"^[【\[（(]?\s*(?:信息)?(?:来源|來源|转自|轉自|转载|轉載|发布时间|发布日期|浏览次数)"
 )
