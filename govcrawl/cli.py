@@ -173,10 +173,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     settings = _settings()
     from scrapy.crawler import CrawlerProcess
 
-    from pipelines.jsonl import new_run_id
+    from govcrawl.runs.output import hold_output
+    from govcrawl.stores.lock import OutputLocked, new_run_id
 
+    try:  # held until the process exits; its crawlers share it (OutputGuard)
+        hold_output(Path(args.output))
+    except OutputLocked as locked:
+        raise CliError(str(locked), EXIT_FAILED) from None
     settings.set("GOVCRAWL_OUTPUT_DIR", args.output, priority="cmdline")
-    settings.set("GOVCRAWL_RUN_ID", new_run_id(), priority="cmdline")
+    settings.set("GOVCRAWL_RUN_ID", new_run_id(args.output), priority="cmdline")
     if args.log_level:
         settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
     if args.attachments:

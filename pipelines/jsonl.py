@@ -37,7 +37,8 @@ class JsonLinesPipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.output_dir = Path(crawler.settings.get("GOVCRAWL_OUTPUT_DIR", "output"))
-        self.run_id = crawler.settings.get("GOVCRAWL_RUN_ID") or new_run_id()
+        # The output lock is held (OutputGuard, an extension, is built before pipelines).
+        self.run_id = crawler.settings.get("GOVCRAWL_RUN_ID") or new_run_id(self.output_dir)
         self.dump: Dump | None = None
         self.failed = False
 

@@ -3,7 +3,8 @@
 Two runs writing into one directory shared a dump (run ids had one-second resolution and
 nothing stopped the second run): 711 duplicates in 3,711 lines. An exclusive `flock` on
 `<output>/.lock` is held for the whole run; the kernel releases it when the process dies,
-however it dies, so a killed run never leaves a stale lock behind.
+however it dies, so a killed run never leaves a stale lock behind. Under that lock, a run
+id is never one the directory has had (`new_run_id`), in the record schema's format.
 """
 
 from __future__ import annotations
@@ -11,20 +12,39 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 LOCK_FILE = ".lock"
+LAST_RUN_FILE = ".last-run-id"
+RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"  # the record schema's run_id pattern
 
 
 class OutputLocked(RuntimeError):
     """Another run holds the output directory."""
 
 
-def new_run_id() -> str:
-    """A sortable id no two runs share: UTC time to the microsecond, then the process id,
-    e.g. `20261130T131500.123456Z-4242`."""
-    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}-{os.getpid()}"
+def new_run_id(directory: str | Path | None = None) -> str:
+    """The UTC start time naming a run's files, e.g. `20261130T131500Z`.
+
+    With the output `directory` (whose lock the caller holds), never an id the directory
+    had: a run starting within the second of the last one takes the next second, and the
+    id is kept in `<directory>/.last-run-id`. Ids stay sortable and in the schema's format.
+    """
+    now = datetime.now(UTC).replace(microsecond=0)
+    if directory is None:
+        return now.strftime(RUN_ID_FORMAT)
+    path = Path(directory) / LAST_RUN_FILE
+    try:
+        last = datetime.strptime(path.read_text("ascii").strip(), RUN_ID_FORMAT)
+    except (OSError, ValueError):
+        last = None
+    if last is not None and now <= last.replace(tzinfo=UTC):
+        now = last.replace(tzinfo=UTC) + timedelta(seconds=1)
+    run_id = now.strftime(RUN_ID_FORMAT)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(run_id + "\n", "ascii")
+    return run_id
 
 
 class OutputLock:
