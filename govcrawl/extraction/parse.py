@@ -114,6 +114,16 @@ def _detected(body: bytes) -> str | None:
     return text_encoding(best.encoding) if best is not None else None
 
 
+def _arbitrated(body: bytes, label: str) -> str:
+    """A non-GB CJK label (Big5, Shift-JIS …) whose bytes GB18030 reads as well: Big5 and
+    GBK share most byte ranges, so a short GBK page labelled Big5 decodes without error
+    either way. charset-normalizer judges which reading is language; the label if unsure."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body, cp_isolation=[label, "gb18030"]).best()
+    return (text_encoding(best.encoding) if best is not None else None) or label
+
+
 def choose_encoding(body: bytes, declared: Iterable[str | None] = ()) -> Decoding:
     """The encoding that reads `body` right, given the labels it came with (header first,
     then `<meta>`).
@@ -122,7 +132,8 @@ def choose_encoding(body: bytes, declared: Iterable[str | None] = ()) -> Decodin
     valid UTF-8, while UTF-8 Chinese text often *is* valid GB18030 (E4 B8 AD E6 96 87, 中文,
     reads as 涓枃), so a GBK label cannot be trusted merely because it decodes. Then the
     first declared label that decodes strictly (labels that decode anything, such as
-    latin-1, prove nothing and are skipped), then GB18030. A page none of them reads
+    latin-1, prove nothing and are skipped; a Big5-like label GB18030 also reads is
+    arbitrated by charset-normalizer), then GB18030. A page none of them reads
     without error gets the candidate leaving the fewest replacement characters, unless even
     that leaves many: only then is charset-normalizer asked, as a last resort.
     """
@@ -138,6 +149,8 @@ def choose_encoding(body: bytes, declared: Iterable[str | None] = ()) -> Decodin
     candidates += [e for e in ("gb18030",) if e not in candidates]
     for encoding in candidates:
         if _strict(body, encoding):
+            if encoding not in ("utf-8", "gb18030") and _strict(body, "gb18030"):
+                encoding = _arbitrated(body, encoding)
             return Decoding(encoding, first)
     if first in _PERMISSIVE:
         candidates.append(first)
