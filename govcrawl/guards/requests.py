@@ -78,6 +78,7 @@ class StayInBoundsMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.policy = AddressPolicy.from_settings(crawler.settings)
+        self._hosts: dict[str, frozenset[str] | None] = {}  # portal → its hosts
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StayInBoundsMiddleware:
@@ -116,7 +117,10 @@ class StayInBoundsMiddleware:
             reason = self.policy.refusal(str(literal), parts.port or 0)
             if reason:
                 raise self._refuse(request, f"address/{reason}")
-        hosts = allowed_hosts(portal_of(request, self.crawler.spider), self.crawler.spider)
+        portal = portal_of(request, self.crawler.spider)
+        if portal not in self._hosts:
+            self._hosts[portal] = allowed_hosts(portal, self.crawler.spider)
+        hosts = self._hosts[portal]
         if hosts is not None and host not in hosts:
             raise self._refuse(request, "host_not_allowed")
 
