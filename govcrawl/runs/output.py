@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from scrapy import Spider, signals
@@ -83,12 +83,29 @@ class OutputGuard:
         return cls(crawler)
 
     def _reconcile(self) -> None:
-        settings = self.crawler.settings
-        backend = settings.get("GOVCRAWL_SEEN_STORE")
-        if not backend:
+        if not self.crawler.settings.get("GOVCRAWL_SEEN_STORE") or not self.output.is_dir():
             return
+        remember, close = self._remembering()
+        try:
+            done = reconcile(self.output, remember, killed_run_manifest)
+        finally:
+            close()
+        for portal, count in done.items():
+            logger.warning(
+                "%s: a run that never closed left %d records; now remembered", portal, count
+            )
+            self.crawler.stats.inc_value("govcrawl/reconciled", count)
+
+    def _remembering(self) -> tuple[Callable[[str, Iterable[str]], None], Callable[[], None]]:
+        """`remember(portal, hashes)` into the crawl's seen-store backend, and its closer.
+        A portal-aware backend (Redis: `add(portal, hashes)`) is opened once; the SQLite
+        store is one table per portal, opened per portal."""
+        settings = self.crawler.settings
+        store_class = load_object(settings.get("GOVCRAWL_SEEN_STORE"))
+        if hasattr(store_class, "stored"):
+            shared = store_class.from_crawler(self.crawler)
+            return (lambda portal, hashes: shared.add(portal, list(hashes))), shared.close
         path = settings.get("GOVCRAWL_SEEN_STORE_PATH") or self.output / "seen.sqlite3"
-        store_class = load_object(backend)
 
         def remember(portal: str, hashes: Iterable[str]) -> None:
             store = store_class(path, portal)
@@ -98,12 +115,7 @@ class OutputGuard:
             finally:
                 store.close()
 
-        done = reconcile(self.output, remember, killed_run_manifest)
-        for portal, count in done.items():
-            logger.warning(
-                "%s: a run that never closed left %d records; now remembered", portal, count
-            )
-            self.crawler.stats.inc_value("govcrawl/reconciled", count)
+        return remember, lambda: None
 
     def spider_opened(self, spider: Spider) -> None:
         if self.refused:
