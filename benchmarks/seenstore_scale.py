@@ -1,13 +1,18 @@
-"""Seen-store at scale: `SQLiteSeenStore` holding 1M and 10M URL hashes.
+"""Seen-store at scale: `SQLiteSeenStore` holding 1M and 10M URL hashes of 2,842 portals.
 
-Each size runs in its own subprocess (so RSS is the store's process alone) on a fresh file:
+Each size runs in its own subprocess (so RSS is the store's process alone) on a fresh file,
+the keys spread over 2,842 portals as a national crawl spreads them (one table, keyed
+`(portal, url_hash)`, with first- and last-seen times):
 
 1. build the table with batched inserts (one transaction per 10,000 hashes, on a connection
    with a 256 MB page cache), timed per URL;
-2. time 20,000 more `store.add(hash)` calls one by one, each its own autocommit
+2. time 20,000 more `store.add(portal, [hash])` calls one by one, each its own
    transaction, exactly as `DedupePipeline.remember` does for each record;
-3. time 100,000 lookups `hash in store` that hit and 100,000 that miss (median, p90);
-4. RSS: the store's own (process RSS after the run minus RSS before the store was opened:
+3. time 100,000 single lookups `store.stored(portal, [hash])` that hit and 100,000 that
+   miss (median, p90), as the dedupe pipeline asks; and batches of 20 (a listing page, as the
+   spider asks), per URL;
+4. time opening the store at that size (what each crawl pays once);
+5. RSS: the store's own (process RSS after the run minus RSS before the store was opened:
    interpreter, imports — `govcrawl.stores.seen` imports Scrapy — and the key lists) and the
    process's; bytes on disk per URL after `close()`
    (WAL checkpointed), and after `VACUUM` with `--vacuum`.
@@ -41,23 +46,30 @@ BATCH = 10_000
 BUILD_CACHE_KB = 262_144
 SINGLE_ADDS = 20_000
 LOOKUPS = 100_000
-PORTAL = "gd_zijin"
+LISTING = 20  # links on a listing page: one batched lookup
+PORTALS = 2_842
 
 
 def url_hash(i: int) -> str:
     return hashlib.sha1(i.to_bytes(8, "little")).hexdigest()
 
 
-def _hashes(start: int, stop: int) -> Iterator[tuple[bytes]]:
+def portal(i: int) -> str:
+    return f"p{i % PORTALS:04d}"
+
+
+def _rows(start: int, stop: int, now: int) -> Iterator[tuple[int, bytes, int, int]]:
     for i in range(start, stop):
-        yield (bytes.fromhex(url_hash(i)),)
+        yield (i % PORTALS + 1, bytes.fromhex(url_hash(i)), now, now)
 
 
 def build_batched(path: Path, size: int) -> float:
-    """Insert `size` hashes, BATCH per transaction, into the store's own table; µs per URL."""
-    store = SQLiteSeenStore(path, PORTAL)  # the store creates its table and pragmas
-    table = store.table
+    """Insert `size` hashes, BATCH per transaction, into the store's table; µs per URL."""
+    store = SQLiteSeenStore(path)  # the store creates its tables and pragmas
+    for n in range(PORTALS):  # portal numbers 1 … PORTALS, as the store assigns them
+        store._portal_id(portal(n), create=True)
     store.close()
+    now = int(time.time())
     db = sqlite3.connect(path, isolation_level=None)
     # A 10,000-row transaction of random keys dirties more pages than SQLite's default 2 MB
     # cache holds and spills them to the WAL mid-transaction (measured: ~77 µs a row at 1M);
@@ -67,8 +79,8 @@ def build_batched(path: Path, size: int) -> float:
     for first in range(0, size, BATCH):
         db.execute("BEGIN")
         db.executemany(
-            f"INSERT OR IGNORE INTO {table} VALUES (?)",
-            _hashes(first, min(size, first + BATCH)),
+            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)",
+            _rows(first, min(size, first + BATCH), now),
         )
         db.execute("COMMIT")
     elapsed = time.perf_counter() - start
@@ -92,19 +104,29 @@ def run_child(size: int, path: Path, vacuum: bool) -> dict[str, Any]:
     import psutil
 
     total = size + SINGLE_ADDS
-    new = [url_hash(i) for i in range(size, total)]
-    present = [url_hash(i) for i in range(0, total, max(1, total // LOOKUPS))]
-    absent = [url_hash(i) for i in range(total, total + LOOKUPS)]
+    new = [(portal(i), url_hash(i)) for i in range(size, total)]
+    step = max(1, total // LOOKUPS)
+    present = [(portal(i), url_hash(i)) for i in range(0, total, step)]
+    absent = [(portal(i), url_hash(i)) for i in range(total, total + LOOKUPS)]
+    pages = [  # a listing page: LISTING keys of one portal, half of them stored
+        (portal(i), [url_hash(i + k * PORTALS) for k in range(LISTING)])
+        for i in range(size - LISTING * PORTALS // 2, size - LISTING * PORTALS // 2 + 2_000)
+    ]
     baseline = psutil.Process().memory_info().rss / 2**20  # interpreter, imports, key lists
     batched_us = build_batched(path, size)
-    store = SQLiteSeenStore(path, PORTAL)
-    adds = _timed_us(store.add(key) for key in new)
-    hits = _timed_us(key in store for key in present)
-    misses = _timed_us(key in store for key in absent)
+    start = time.perf_counter()
+    store = SQLiteSeenStore(path)
+    open_ms = (time.perf_counter() - start) * 1000
+    adds = _timed_us(store.add(name, [key]) for name, key in new)
+    hits = _timed_us(store.stored(name, [key]) for name, key in present)
+    misses = _timed_us(store.stored(name, [key]) for name, key in absent)
+    listings = [t / LISTING for t in _timed_us(store.stored(name, keys) for name, keys in pages)]
     rss = psutil.Process().memory_info().rss / 2**20
     store.close()
     result = {
         "size": total,
+        "open_ms": open_ms,
+        "listing_us_per_url_median": median(listings),
         "batched_insert_us": batched_us,
         "add_us_median": median(adds),
         "add_us_p90": percentile(adds, 0.9),
@@ -141,23 +163,27 @@ def _report(results: list[dict[str, Any]]) -> str:
         "### Seen-store scale (issue 5 §3)",
         "",
         provenance().rstrip(),
-        f"- `SQLiteSeenStore` (WAL, synchronous=NORMAL, one table per portal of 20-byte "
-        f"BLOB keys WITHOUT ROWID, 16 MB page cache); each size in its own process; "
-        f"{SINGLE_ADDS:,} single "
-        f"adds and {LOOKUPS:,} + {LOOKUPS:,} lookups per size; file in the OS page cache",
+        "- `SQLiteSeenStore` (WAL, synchronous=NORMAL, one table `seen(portal, url_hash, "
+        "first_seen, last_seen)` keyed `(portal, url_hash)` WITHOUT ROWID, 20-byte BLOB hashes, "
+        f"UNIX-second times, 16 MB page cache) holding the keys of {PORTALS:,} portals; each "
+        f"size in its own process; {SINGLE_ADDS:,} single adds, {LOOKUPS:,} + {LOOKUPS:,} "
+        f"single lookups and 2,000 listing-page lookups of {LISTING} keys per size; file in "
+        "the OS page cache",
         "",
-        "| URLs | add µs, one per record (median / p90) | batched insert µs per URL | "
-        "lookup hit µs (median / p90) | lookup miss µs (median / p90) | store RSS MB | "
-        "process RSS MB (peak) | "
-        "disk bytes/URL | after VACUUM |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| URLs | open ms | add µs, one per record (median / p90) | batched insert µs per URL "
+        "| lookup hit µs (median / p90) | lookup miss µs (median / p90) "
+        f"| listing lookup µs per URL ({LISTING} a batch) | store RSS MB "
+        "| process RSS MB (peak) | disk bytes/URL | after VACUUM |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         vacuumed = r.get("bytes_per_url_vacuumed")
         lines.append(
-            f"| {r['size']:,} | {r['add_us_median']:.1f} / {r['add_us_p90']:.1f} "
+            f"| {r['size']:,} | {r['open_ms']:.1f} "
+            f"| {r['add_us_median']:.1f} / {r['add_us_p90']:.1f} "
             f"| {r['batched_insert_us']:.1f} | {r['hit_us_median']:.1f} / {r['hit_us_p90']:.1f} "
             f"| {r['miss_us_median']:.1f} / {r['miss_us_p90']:.1f} "
+            f"| {r['listing_us_per_url_median']:.1f} "
             f"| {r['store_rss_mb']:.1f} | {r['rss_mb']:.0f} ({r['peak_rss_mb']:.0f}) "
             f"| {r['bytes_per_url']:.1f} "
             f"| {f'{vacuumed:.1f}' if vacuumed else '—'} |"
@@ -165,6 +191,7 @@ def _report(results: list[dict[str, Any]]) -> str:
     largest = max(results, key=lambda r: r["size"])
     checks = [
         ("lookup ≤ 10 µs median", max(largest["hit_us_median"], largest["miss_us_median"]), 10),
+        ("listing lookup ≤ 10 µs per URL", largest["listing_us_per_url_median"], 10),
         ("≤ 30 bytes on disk per URL", largest["bytes_per_url"], 30),
         (
             "≤ 50 MB RSS (the store's own, over the interpreter with Scrapy imported)",

@@ -55,9 +55,12 @@ def cold_time(command: list[str], env: dict[str, str]) -> float | None:
 
 
 def small_registry(folder: Path, rows: int) -> Path:
-    """The first `rows` portals of the bundled registry, in `folder`."""
+    """`rows` portals of the bundled registry (gd_zijin, which the crawl uses, and the
+    first others), in `folder`."""
     bundled = ROOT / "govcrawl" / "registry"
-    portals = (bundled / "portals.csv").read_text("utf-8").splitlines()[: rows + 1]
+    header, *lines = (bundled / "portals.csv").read_text("utf-8").splitlines()
+    zijin = [line for line in lines if line.startswith("gd_zijin,")]
+    portals = [header, *zijin, *[line for line in lines if line not in zijin][: rows - 1]]
     names = {line.split(",", 1)[0] for line in portals[1:]}
     columns = (bundled / "columns.csv").read_text("utf-8").splitlines()
     kept = [columns[0]] + [line for line in columns[1:] if line.split(",", 1)[0] in names]

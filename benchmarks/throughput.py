@@ -145,8 +145,8 @@ def run_child(
         spider_cls: type[scrapy.Spider] = BenchXinxingSpider
     else:
         settings = Settings()
-        proxy = "govcrawl.replay.server.ReplayProxyMiddleware"
-        settings.set("DOWNLOADER_MIDDLEWARES", {proxy: 740})
+        middleware = "govcrawl.replay.server.ReplayProxyMiddleware"
+        settings.set("DOWNLOADER_MIDDLEWARES", {middleware: 740})
         if mode != "bare":
             feeds = {str(out / f"{mode}.jsonl"): {"format": "jsonlines", "encoding": "utf-8"}}
             settings.set("FEEDS", feeds)

@@ -17,6 +17,7 @@ from govcrawl.replay import REPLICAS
 
 if TYPE_CHECKING:
     from govcrawl.registry.portals import Portal
+    from govcrawl.runs.portalrun import PortalRun
 
 DEFAULT_REPLAY_ROOT = REPLICAS
 EXIT_USAGE, EXIT_FAILED = 2, 1
@@ -105,7 +106,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_crawl_arguments(args: argparse.Namespace) -> list[str]:
+def _check_crawl_arguments(args: argparse.Namespace) -> list[Portal] | None:
+    """The portals to crawl (None: one column in auto mode), or a CliError."""
     from govcrawl.spiders.auto import auto_portal
     from govcrawl.spiders.base import parse_max_pages, parse_since
 
@@ -119,61 +121,119 @@ def _check_crawl_arguments(args: argparse.Namespace) -> list[str]:
     if args.url:
         if args.all or args.portals or any(_selectors(args).values()):
             raise CliError("--url crawls one column in auto mode: name or select no portal")
-        return ["auto"]
-    names = [portal.name for portal in selected_portals(args, require=True)]
-    return _with_replicas(names, Path(args.replay_root)) if args.replay else names
+        return None
+    portals = selected_portals(args, require=True)
+    return _with_replicas(portals, Path(args.replay_root)) if args.replay else portals
 
 
-def _with_replicas(names: list[str], root: Path) -> list[str]:
+def _with_replicas(portals: list[Portal], root: Path) -> list[Portal]:
     """A replay crawl crawls the selected portals that have a replica under `root` (the
     others' hosts would all answer 502), saying how many it left out; none is an error."""
     if not root.is_dir():
         raise CliError(f"no replicas at {root} (use --replay-root)")
-    have = [name for name in names if (root / name / "pages").is_dir()]
+    have = [portal for portal in portals if (root / portal.name / "pages").is_dir()]
     if not have:
         raise CliError(f"none of the selected portals has a replica under {root}")
-    if len(names) - len(have):
+    if len(portals) - len(have):
         print(
-            f"replay: {len(have)} of the {len(names)} selected portals have a replica "
+            f"replay: {len(have)} of the {len(portals)} selected portals have a replica "
             f"under {root}; crawling those",
             file=sys.stderr,
         )
     return have
 
 
-def _summarize(name: str, stats: dict[str, Any]) -> str | None:
-    """One line per portal; returns an error line when nothing at all could be fetched."""
-    written = stats.get("govcrawl/written", 0)
-    dropped = stats.get("govcrawl/dropped", 0)
-    skipped = stats.get("govcrawl/requests_skipped/stored_before", 0)
-    target = stats.get("govcrawl/output_file") if written else "no new records"
-    print(
-        f"{name}: {written} new records ({target}); {skipped} articles stored before, "
-        f"not refetched; {dropped} dropped",
-        file=sys.stderr,
-    )
-    reason = stats.get("finish_reason")
-    if reason in STOPPED_REASONS:
-        return f"{name}: stopped ({reason}): {STOPPED_REASONS[reason]}"
-    if stats.get("govcrawl/errors/seen_store"):
-        return f"{name}: the seen-store could not be written; the next run reconciles the dump"
-    if stats.get("response_received_count", 0) == 0:
-        errors = sorted(
-            key.rsplit("/", 1)[-1]
-            for key in stats
-            if key.startswith("downloader/exception_type_count/")
-        )
-        cause = ", ".join(errors) or stats.get("finish_reason", "unknown")
-        return f"{name}: no page could be fetched ({cause}) — no network, or the portal is down?"
+# Above this many portals the summary names only the portals with problems.
+SUMMARY_EVERY_PORTAL_UP_TO = 20
+
+
+def _outcome(run: PortalRun) -> dict[str, Any]:
+    """What the summary needs of a closed `PortalRun` (kept small: one per portal)."""
+    counters = run.counters
+    return {
+        "portal": run.portal,
+        "finish_reason": run.finish_reason,
+        "written": run.records_written,
+        "output_file": run.output_file,
+        "skipped": counters["requests_skipped/stored_before"],
+        "dropped": counters["dropped"],
+        "lost": counters["pages_lost"],
+        "seen_store_errors": counters["errors/seen_store"],
+        "columns": counters["columns"],
+        "responses": sum(n for key, n in counters.items() if key.startswith("responses/")),
+        "errors": {
+            key.rsplit("/", 1)[1]: n
+            for key, n in counters.items()
+            if key.startswith("request_errors/") and not key.endswith("/IgnoreRequest")
+        },
+        "health": run.health,
+    }
+
+
+def _problem(outcome: dict[str, Any]) -> str | None:
+    """Why a portal's run failed (None: it did not): nothing fetched, pages lost, cut short."""
+    errors = ", ".join(f"{kind} {n}" for kind, n in sorted(outcome["errors"].items()))
+    if not outcome["columns"]:
+        return None  # a registry row with no column yet: nothing to fetch, nothing lost
+    if outcome["responses"] == 0:
+        cause = errors or outcome["finish_reason"] or "unknown"
+        return f"no page could be fetched ({cause}) — no network, or the portal is down?"
+    if outcome["lost"]:
+        return f"{outcome['lost']} pages lost ({errors or 'errors in the crawl'})"
+    health = outcome["health"] or {}
+    if health.get("verdict") == "red":
+        reasons = "; ".join(health.get("reasons") or []) or "see its manifest"
+        return f"{outcome['finish_reason']}: {reasons}"
+    if outcome["finish_reason"] in STOPPED_REASONS:
+        reason = outcome["finish_reason"]
+        return f"stopped ({reason}): {STOPPED_REASONS[reason]}"
+    if outcome["seen_store_errors"]:
+        return "the seen-store could not be written; the next run reconciles the dump"
+    if outcome["finish_reason"] != "finished":
+        return f"run ended early ({outcome['finish_reason']})"
     return None
 
 
+def _summarize(selected: list[str], outcomes: list[dict[str, Any]]) -> int:
+    """Print the crawl's summary (stderr) and return the exit status.
+
+    One line per portal for a small crawl; for a large one only the portals with problems,
+    plus a total line. Fails when a portal could not be fetched at all, lost pages, or was
+    never finished (the crawl was interrupted).
+    """
+    by_portal = {outcome["portal"]: outcome for outcome in outcomes}
+    problems = {name: line for name, o in by_portal.items() if (line := _problem(o))}
+    problems.update(
+        {name: "not crawled (the crawl ended first)" for name in selected if name not in by_portal}
+    )
+    if len(selected) <= SUMMARY_EVERY_PORTAL_UP_TO:
+        for outcome in outcomes:
+            target = outcome["output_file"] if outcome["written"] else "no new records"
+            print(
+                f"{outcome['portal']}: {outcome['written']} new records ({target}); "
+                f"{outcome['skipped']} articles stored before, not refetched; "
+                f"{outcome['dropped']} dropped",
+                file=sys.stderr,
+            )
+    print(
+        f"{len(selected)} portals: {sum(o['written'] for o in outcomes)} new records, "
+        f"{sum(o['skipped'] for o in outcomes)} articles stored before, "
+        f"{sum(o['dropped'] for o in outcomes)} dropped, "
+        f"{sum(o['lost'] for o in outcomes)} pages lost; {len(problems)} with problems",
+        file=sys.stderr,
+    )
+    for name, line in problems.items():
+        print(f"error: {name}: {line}", file=sys.stderr)
+    return EXIT_FAILED if problems else 0
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
-    names = _check_crawl_arguments(args)
+    portals = _check_crawl_arguments(args)
     settings = _settings()
     from scrapy.crawler import CrawlerProcess
 
     from govcrawl.runs.output import hold_output
+    from govcrawl.runs.portalrun import PORTAL_CLOSED
     from govcrawl.stores.lock import OutputLocked, new_run_id
 
     try:  # held until the process exits; its crawlers share it (OutputGuard)
@@ -206,30 +266,29 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         settings.set("DOWNLOAD_DELAY", 0, priority="project")
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="project")
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="project")
+    outcomes: list[dict[str, Any]] = []
     try:
+        # One crawler, one engine, for every portal selected (see spiders/base.py).
         process = CrawlerProcess(settings)
-        crawlers = []
-        for name in names:
-            crawler = process.create_crawler(name)
-            crawlers.append(crawler)
-            auto = (
-                {"url": args.url, "platform": args.platform, "region": args.region_code}
-                if args.url
-                else {}
-            )
-            process.crawl(crawler, max_pages=args.max_pages, since=args.since, **auto)
+        if portals is None:
+            crawler = process.create_crawler("auto")
+            kwargs = {"url": args.url, "platform": args.platform, "region": args.region_code}
+            selected = ["auto"]
+        else:
+            crawler = process.create_crawler("portals")
+            kwargs = {"portals": portals}
+            selected = [portal.name for portal in portals]
+        crawler.signals.connect(
+            lambda portal_run: outcomes.append(_outcome(portal_run)),
+            signal=PORTAL_CLOSED,
+            weak=False,
+        )
+        process.crawl(crawler, max_pages=args.max_pages, since=args.since, full=args.full, **kwargs)
         process.start()
     finally:
         if server is not None:
             server.stop()
-    failures = [
-        line
-        for crawler in crawlers
-        if (line := _summarize(crawler.spidercls.name, crawler.stats.get_stats()))
-    ]
-    for line in failures:
-        print(f"error: {line}", file=sys.stderr)
-    return EXIT_FAILED if failures else 0
+    return _summarize(selected, outcomes)
 
 
 def _read_page(path: str) -> bytes:
@@ -425,6 +484,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument("--since", help="skip articles listed before this date (YYYY-MM-DD)")
     crawl.add_argument("--max-pages", help="listing pages to follow per channel")
+    crawl.add_argument(
+        "--full",
+        action="store_true",
+        help="walk every listing page, even past a page that brings nothing new",
+    )
     crawl.add_argument("--output", default="output", help="dumps and seen-store (default: output)")
     crawl.add_argument(
         "--replay",

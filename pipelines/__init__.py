@@ -22,7 +22,9 @@ def drop(stats: StatsCollector, reason: str, detail: str, log_level: str = "WARN
     """Count a drop under `govcrawl/dropped/<reason>` and return the DropItem to raise."""
     stats.inc_value(f"govcrawl/dropped/{reason}")
     stats.inc_value("govcrawl/dropped")
-    return DropItem(f"{reason}: {detail}" if detail else reason, log_level=log_level)
+    error = DropItem(f"{reason}: {detail}" if detail else reason, log_level=log_level)
+    error.reason = reason  # type: ignore[attr-defined]  # per-portal counts (item_dropped)
+    return error
 
 
 def as_record(item: Any) -> dict[str, Any]:

@@ -1,12 +1,14 @@
 """JSONL writer: `<output>/<portal>/<run-id>.jsonl`, one record a line, each written whole.
 
 The dump is the crawl's durable log (`govcrawl.stores.log`): each line is appended whole
-or not at all, the dump is fsynced when the run closes, and only then do the hashes of its
-lines enter the seen-store; a run that dies before has its dump reconciled by the next run
-(`govcrawl.runs.output.OutputGuard`). A write the disk refuses (ENOSPC, a quota, EIO)
-stops the run with finish reason `disk_full`: the line is cut back off, nothing of it is
-counted or remembered. The file is created with the first record: a run that finds
-nothing new leaves no empty dump (its manifest still says so).
+or not at all, and when the portal's run closes the dump is fsynced and only then do the
+hashes of its lines enter the seen-store (`govcrawl.runs.output.OutputGuard`, which listens
+to `PORTAL_CLOSED` before the manifest is written); a run that dies first has its dump
+reconciled by the next run. A write the disk refuses (ENOSPC, a quota, EIO) stops the
+crawl with finish reason `disk_full`: the line is cut back off, nothing of it is counted or
+remembered. A portal's file is created with its first record (a run that finds nothing new
+leaves no empty dump; its manifest still says so) and closed when the portal's run closes,
+so a crawl of thousands of portals holds open only the files of the portals in flight.
 """
 
 from __future__ import annotations
@@ -16,14 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from govcrawl.record import to_json_line
-from govcrawl.stores.lock import new_run_id
-from govcrawl.stores.log import Dump
-from govcrawl.stores.seen import SeenStore, seen_store_for
-from pipelines import as_record
+from govcrawl.runs.portalrun import new_run_id, portal_runs
+from govcrawl.stores.log import Dump, open_dumps
+from pipelines import as_record, drop
 
 __all__ = ["JsonLinesPipeline", "new_run_id"]
 
@@ -31,76 +31,66 @@ logger = logging.getLogger(__name__)
 
 
 class JsonLinesPipeline:
-    """Appends each record to this run's dump and counts it under `govcrawl/written`."""
+    """Appends each record to its portal's dump of this run; counts it as `written`."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
+        self.runs = portal_runs(crawler)
         self.output_dir = Path(crawler.settings.get("GOVCRAWL_OUTPUT_DIR", "output"))
-        # The output lock is held (OutputGuard, an extension, is built before pipelines).
-        self.run_id = crawler.settings.get("GOVCRAWL_RUN_ID") or new_run_id(self.output_dir)
-        self.dump: Dump | None = None
-        self.failed = False
+        self.dumps = open_dumps(crawler)
+        self.refused: OSError | None = None  # the disk refused a write: nothing more is
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesPipeline:
         return cls(crawler)
 
     @property
-    def path(self) -> Path:
-        portal = self.crawler.spider.name if self.crawler.spider else "unknown"
+    def run_id(self) -> str:
+        return self.runs.run_id
+
+    def path(self, portal: str) -> Path:
         return self.output_dir / portal / f"{self.run_id}.jsonl"
 
     def open_spider(self) -> None:
         self.stats.set_value("govcrawl/run_id", self.run_id)
-        self.stats.set_value("govcrawl/output_file", str(self.path))
 
     def process_item(self, item: Any) -> Any:
-        if self.failed:
-            raise DropItem("not written: the disk refused an earlier write")
-        if self.dump is None:
-            self.dump = Dump(self.path)
         record = as_record(item)
+        if self.refused is not None:
+            raise drop(self.stats, "disk_full", f"{record.get('url')}: {self.refused}")
+        portal = record.get("portal") or "unknown"
+        dump = self.dumps.get(portal)
+        if dump is None:
+            dump = self.dumps[portal] = Dump(self.path(portal))
+            run = self.runs.get(portal)
+            if run is not None:
+                run.output_file = str(dump.path)
         try:
-            self.dump.append(to_json_line(record), record["url_hash"])
+            dump.append(to_json_line(record), record["url_hash"])
         except OSError as error:
-            self._stop(error)
-            raise DropItem(f"not written: {error}") from None
+            self._stop(dump.path, error)
+            raise drop(self.stats, "disk_full", f"{record.get('url')}: {error}") from None
         self.stats.inc_value("govcrawl/written")
+        run = self.runs.get(portal)
+        if run is not None:
+            run.record_written(record)  # `written`, field coverage, newest date
         return item
 
-    def _stop(self, error: OSError) -> None:
-        """The disk refused a write: count it, say so, close the run as `disk_full`."""
-        self.failed = True
+    def _stop(self, path: Path, error: OSError) -> None:
+        """The disk refused a write: count it, say so, close the crawl as `disk_full`."""
+        self.refused = error
         self.stats.inc_value("govcrawl/errors/disk_full")
-        logger.error("Cannot write %s (%s): stopping the run", self.path, error)
+        logger.error("Cannot write %s (%s): stopping the crawl", path, error)
         engine = self.crawler.engine
         if engine is not None:
             self._closing = deferred_from_coro(engine.close_spider_async(reason="disk_full"))
 
     def close_spider(self) -> None:
-        if self.dump is None:
-            return
-        dump, self.dump = self.dump, None
-        try:
-            hashes = dump.close()
-        except OSError as error:
-            logger.error(
-                "Cannot make %s durable (%s): the next run reconciles it", dump.path, error
-            )
-            return
-        try:
-            store: SeenStore | None = seen_store_for(self.crawler)
-        except NotConfigured:
-            store = None
-        if store is None:
-            return
-        try:
-            for url_hash in hashes:
-                store.add(url_hash)
-        except Exception as error:  # sqlite3 "database or disk is full", a lost Redis …
-            self.stats.inc_value("govcrawl/errors/seen_store")
-            logger.error("Cannot remember %s (%s): the next run reconciles it", dump.path, error)
-            return
-        # The manifest says so; a dump whose manifest does not is reconciled next run.
-        self.stats.set_value("govcrawl/remembered", len(hashes))
+        """Dumps still open are made durable now; their hashes are remembered when their
+        portal's run closes (`OutputGuard`), which may come after this."""
+        for dump in self.dumps.values():
+            try:
+                dump.close()
+            except OSError as error:
+                logger.error("Cannot make %s durable (%s)", dump.path, error)

@@ -60,8 +60,8 @@ def test_auto_crawls_each_column_into_the_expected_records(proxy, tmp_path, port
         assert "Traceback" not in done.stderr
         assert f"platform {platform} " in done.stderr  # detected, not declared
         manifest = json.loads(next((output / "auto").glob("*.manifest.json")).read_text())
-        assert manifest["stats"]["govcrawl/auto/platform"] == platform
-        assert manifest["stats"].get("log_count/ERROR", 0) == 0
+        assert manifest["arguments"]["detected_platform"] == platform
+        assert " ERROR: " not in done.stderr
         records += [json.loads(line) for path in (output / "auto").glob("*.jsonl")
                     for line in path.read_text("utf-8").splitlines()]
     expected = {record["url"]: record for record in expected_records(portal)}

@@ -27,7 +27,6 @@ from govcrawl.runs.health import (
     HealthCheck,
     assess,
     cadence_days,
-    counters_from_stats,
     outcome_exit_code,
 )
 from govcrawl.runs.portalrun import PORTAL_CLOSED, PortalRun
@@ -189,13 +188,6 @@ def test_outcome_exit_code():
     assert outcome_exit_code([healthy(), red]) == 1
     assert outcome_exit_code([{**healthy(), "finish_reason": NOTHING_FETCHED}]) == 1
     assert outcome_exit_code([]) == 0
-
-
-def test_counters_from_stats_leave_robots_txt_out():
-    stats = {"govcrawl/written": 3, "govcrawl/run_id": "x", "downloader/request_count": 5,
-             "robotstxt/request_count": 1, "downloader/response_status_count/200": 4,
-             "downloader/response_status_count/404": 1, "robotstxt/response_status_count/404": 1}
-    assert counters_from_stats(stats) == {"written": 3, "requests": 4, "responses/200": 4}
 
 
 def test_the_extension_sets_health_finish_reason_and_exit_code(tmp_path):

@@ -192,18 +192,23 @@ def test_dedupe_within_a_run_ignores_query_order_and_fragment(tmp_path):
 
 
 def test_dedupe_across_runs_remembers_only_records_that_were_written(tmp_path):
-    """Hashes enter the seen-store from the dump, once it is durable: a record that passed
-    dedupe but was never written is fetched and written next run."""
+    """Hashes enter the seen-store from the dump, once it is durable (when the portal's
+    run closes): a record that passed dedupe but was never written is fetched next run."""
+    from govcrawl.runs.output import OutputGuard
+    from govcrawl.runs.portalrun import portal_runs
+
     record = clean_article(article())
     unwritten = clean_article(article(url="http://www.zijin.gov.cn/b.html"))
     first_run = crawler_for(tmp_path)
-    first_run.spider = _Spider()
+    OutputGuard.from_crawler(first_run)  # finishes the dump when the portal closes
+    portal_runs(first_run).start("gd_zijin", {})
     pipeline = DedupePipeline.from_crawler(first_run)
     writer = JsonLinesPipeline.from_crawler(first_run)
     pipeline.process_item(record)
     pipeline.process_item(unwritten)  # passes dedupe, but is never written
     writer.process_item(record)
-    writer.close_spider()
+    closed = portal_runs(first_run).close("gd_zijin", "finished")
+    assert closed is not None and closed.counters["remembered"] == 1
     first_run.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
 
     second_run = crawler_for(tmp_path)
@@ -260,13 +265,12 @@ def test_seen_store_keeps_each_portals_memory_apart_and_on_disk(tmp_path):
     from govcrawl.stores.seen import SQLiteSeenStore
 
     key = url_hash("http://www.zijin.gov.cn/a.html")
-    zijin = SQLiteSeenStore(tmp_path / "seen.sqlite3", "gd_zijin")
-    zijin.add(key)
-    zijin.add(key)  # adding twice is harmless
-    guangnan = SQLiteSeenStore(tmp_path / "seen.sqlite3", "yn_guangnan")
-    assert key in zijin and key not in guangnan
-    zijin.close()
-    guangnan.close()
-    reopened = SQLiteSeenStore(tmp_path / "seen.sqlite3", "gd_zijin")
-    assert key in reopened and len(reopened) == 1
+    store = SQLiteSeenStore(tmp_path / "seen.sqlite3")
+    store.add("gd_zijin", [key])
+    store.add("gd_zijin", [key])  # adding twice is harmless
+    assert store.stored("gd_zijin", [key]) == [True]
+    assert store.stored("yn_guangnan", [key]) == [False]
+    store.close()
+    reopened = SQLiteSeenStore(tmp_path / "seen.sqlite3")
+    assert reopened.stored("gd_zijin", [key]) == [True] and reopened.count("gd_zijin") == 1
     reopened.close()

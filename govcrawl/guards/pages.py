@@ -18,9 +18,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
-logger = logging.getLogger(__name__)
+from govcrawl.guards.counts import count
 
-ERRORS = "govcrawl/errors"
+logger = logging.getLogger(__name__)
 
 
 def error_reason(exception: BaseException) -> str:
@@ -33,11 +33,15 @@ def error_reason(exception: BaseException) -> str:
 
 
 class PageIsolationMiddleware:
-    """Counts a callback's exception as `govcrawl/errors/<reason>`, logs it with the URL,
-    and lets the crawl go on. HTTP errors are left to `HttpErrorMiddleware`."""
+    """Counts a callback's exception as `errors/<reason>` for the page's portal, logs it with
+    the URL, and lets the crawl go on. HTTP errors are left to `HttpErrorMiddleware`.
+
+    A refusal with a reason (`UnparsablePage`: too deep) is a page counted, like a WAF
+    page; any other exception is a bug met by one page, so it is also a page lost
+    (`pages_lost`, `spider_errors/<type>`), which makes `govcrawl crawl` fail as before."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageIsolationMiddleware:
@@ -49,7 +53,10 @@ class PageIsolationMiddleware:
         if isinstance(exception, HttpError):
             return None
         reason = error_reason(exception)
-        self.stats.inc_value(f"{ERRORS}/{reason}")
+        count(self.crawler, response.request, f"errors/{reason}")
+        if not isinstance(getattr(exception, "reason", None), str):
+            count(self.crawler, response.request, "pages_lost")
+            count(self.crawler, response.request, f"spider_errors/{type(exception).__name__}")
         logger.warning("Page failed (%s): %s: %s", reason, response.url, exception)
         logger.debug("Traceback of the failure at %s", response.url, exc_info=exception)
         return ()

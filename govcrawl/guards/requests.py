@@ -3,7 +3,8 @@
 Downloader middlewares, so that every request is checked wherever it comes from: a listing
 link, a redirect (Scrapy re-schedules redirects through the same chain), a retry, a
 `<meta refresh>`. A refused request raises `IgnoreRequest` and is counted under
-`govcrawl/refused/<reason>`, with one log line naming its URL.
+`refused/<reason>` for its portal (and `govcrawl/refused/<reason>` for the crawl), with one
+log line naming its URL.
 """
 
 from __future__ import annotations
@@ -20,17 +21,10 @@ from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from twisted.internet.error import DNSLookupError
 
 from govcrawl.guards.addresses import AddressPolicy, refusal_reason
+from govcrawl.guards.counts import count, portal_of
 from govcrawl.registry.portals import registry
 
 logger = logging.getLogger(__name__)
-
-PORTAL_META = "portal"  # request meta: the portal (registry row name) a request is for
-REFUSED = "govcrawl/refused"
-
-
-def portal_of(request: Request, spider: Any) -> str:
-    """The portal a request counts against: its `portal` meta, else the spider's name."""
-    return str(request.meta.get(PORTAL_META) or getattr(spider, "name", "") or "")
 
 
 def strip_credentials(url: str) -> str:
@@ -41,16 +35,16 @@ def strip_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
-def allowed_hosts(portal: str, spider: Any) -> frozenset[str] | None:
+def allowed_hosts(request: Request, portal: str, spider: Any) -> frozenset[str] | None:
     """The hosts a portal's requests may go to: exactly its registry row's domains.
 
-    Asked in order: the spider's `hosts_for(portal)` (a spider crawling many portals), the
-    spider's own `portal` row, the registry, the spider's `allowed_domains`. None: unknown
-    (the request is left to Scrapy's OffsiteMiddleware)."""
-    hook = getattr(spider, "hosts_for", None)
-    if callable(hook):
-        hosts = hook(portal)
-        return frozenset(h.lower() for h in hosts) if hosts is not None else None
+    Asked in order: the spider's `hosts_of(request)` (PortalSpider: the portal the request
+    serves), the spider's own `portal` row, the registry, the spider's `allowed_domains`.
+    None: unknown (the request is left to the off-site middleware)."""
+    hook = getattr(spider, "hosts_of", None)
+    hosts = hook(request) if callable(hook) else None
+    if hosts is not None:
+        return frozenset(h.lower() for h in hosts)
     own = getattr(spider, "portal", None)
     if own is not None and getattr(own, "name", None) in (portal, getattr(spider, "name", None)):
         return frozenset(h.lower() for h in own.domains)
@@ -76,7 +70,6 @@ class StayInBoundsMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.stats = crawler.stats
         self.policy = AddressPolicy.from_settings(crawler.settings)
         self._hosts: dict[str, frozenset[str] | None] = {}  # portal → its hosts
 
@@ -87,18 +80,25 @@ class StayInBoundsMiddleware:
         return middleware
 
     def _refuse(self, request: Request, reason: str) -> IgnoreRequest:
-        self.stats.inc_value(f"{REFUSED}/{reason}")
+        count(self.crawler, request, f"refused/{reason}")
         logger.warning("Refused (%s): %s", reason, request.url)
         return IgnoreRequest(f"refused ({reason}): {request.url}")
 
     def request_scheduled(self, request: Request, spider: Any) -> None:
-        if strip_credentials(request.url) == request.url:  # else process_request strips
+        if strip_credentials(request.url) != request.url:
+            return  # process_request re-issues it without the credentials
+        try:
             self._check(request)
+        except IgnoreRequest:
+            dropped = getattr(spider, "dropped", None)  # the spider closes portals by what
+            if dropped is not None:  # they have pending: a request dropped here is answered
+                dropped(request, "refused")
+            raise
 
     def process_request(self, request: Request) -> Request | None:
         clean = strip_credentials(request.url)
         if clean != request.url:
-            self.stats.inc_value("govcrawl/urls/credentials_stripped")
+            count(self.crawler, request, "urls/credentials_stripped")
             return request.replace(url=clean)
         self._check(request)
         return None
@@ -119,7 +119,7 @@ class StayInBoundsMiddleware:
                 raise self._refuse(request, f"address/{reason}")
         portal = portal_of(request, self.crawler.spider)
         if portal not in self._hosts:
-            self._hosts[portal] = allowed_hosts(portal, self.crawler.spider)
+            self._hosts[portal] = allowed_hosts(request, portal, self.crawler.spider)
         hosts = self._hosts[portal]
         if hosts is not None and host not in hosts:
             raise self._refuse(request, "host_not_allowed")
@@ -128,7 +128,7 @@ class StayInBoundsMiddleware:
         if isinstance(exception, (DNSLookupError, CannotResolveHostError)):
             reason = refusal_reason(urlsplit(request.url).hostname or "")
             if reason:
-                self.stats.inc_value(f"{REFUSED}/address/{reason}")
+                count(self.crawler, request, f"refused/address/{reason}")
                 logger.warning("Refused (address/%s): %s", reason, request.url)
 
 
@@ -140,7 +140,6 @@ class RequestBudgetMiddleware:
 
     def __init__(self, crawler: Crawler, budget: int) -> None:
         self.crawler = crawler
-        self.stats = crawler.stats
         self.budget = budget
         self.sent: Counter[str] = Counter()
 
@@ -153,7 +152,7 @@ class RequestBudgetMiddleware:
             return
         portal = portal_of(request, self.crawler.spider)
         if self.sent[portal] >= self.budget:
-            self.stats.inc_value(f"{REFUSED}/request_budget")
+            count(self.crawler, request, "refused/request_budget")
             if self.sent[portal] == self.budget:
                 self.sent[portal] += 1  # log once
                 logger.error("%s: request budget of %d spent", portal, self.budget)
@@ -168,7 +167,7 @@ class ListingPagesMiddleware:
     the bound is counted as `pagination_stopped/max_listing_pages`."""
 
     def __init__(self, crawler: Crawler, limit: int) -> None:
-        self.stats = crawler.stats
+        self.crawler = crawler
         self.limit = limit
 
     @classmethod
@@ -181,6 +180,6 @@ class ListingPagesMiddleware:
         context = request.meta.get(LISTING_META)
         page = getattr(context, "page_number", 0)
         if self.limit and page > self.limit:
-            self.stats.inc_value("govcrawl/pagination_stopped/max_listing_pages")
+            count(self.crawler, request, "pagination_stopped/max_listing_pages")
             logger.warning("Column stopped at %d listing pages: %s", self.limit, request.url)
             raise IgnoreRequest(f"listing page {page} > {self.limit}: {request.url}")

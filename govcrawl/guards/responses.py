@@ -28,7 +28,7 @@ from govcrawl.extraction.parse import (
     page_bounds_reason,
     text_encoding,
 )
-from govcrawl.guards.requests import REFUSED
+from govcrawl.guards.counts import count
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class CharsetMiddleware:
     UNDECODABLE_SHARE = 0.01
 
     def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CharsetMiddleware:
@@ -64,18 +64,18 @@ class CharsetMiddleware:
         labels = declared_encodings(response)
         decoding = choose_encoding(response.body, labels)
         if any(label and text_encoding(label) is None for label in labels):
-            self.stats.inc_value("govcrawl/decoding/unknown_charset")
+            count(self.crawler, request, "decoding/unknown_charset")
         if decoding.relabelled:
-            self.stats.inc_value("govcrawl/decoding/relabelled")
+            count(self.crawler, request, "decoding/relabelled")
             logger.info(
                 "%s: declared %s, read as %s", response.url, decoding.declared, decoding.encoding
             )
         if decoding.replacements > max(8, len(response.body) * self.UNDECODABLE_SHARE):
-            self.stats.inc_value(f"{REFUSED}/undecodable")
+            count(self.crawler, request, "refused/undecodable")
             logger.warning("Refused (undecodable): %s", response.url)
             raise IgnoreRequest(f"refused (undecodable): {response.url}")
         if decoding.replacements:
-            self.stats.inc_value("govcrawl/decoding/replacement_chars")
+            count(self.crawler, request, "decoding/replacement_chars")
             logger.warning(
                 "%s: %d undecodable characters (read as %s)",
                 response.url,
@@ -93,7 +93,7 @@ class ResponseBoundsMiddleware:
     `DOWNLOAD_MAXSIZE` (`refused/too_large`): both are pages lost by reason, not errors."""
 
     def __init__(self, crawler: Crawler, max_tags: int) -> None:
-        self.stats = crawler.stats
+        self.crawler = crawler
         self.max_tags = max_tags
 
     @classmethod
@@ -104,14 +104,17 @@ class ResponseBoundsMiddleware:
         if isinstance(response, TextResponse):
             reason = page_bounds_reason(response.body, self.max_tags)
             if reason:
-                self.stats.inc_value(f"{REFUSED}/{reason}")
+                count(self.crawler, request, f"refused/{reason}")
                 logger.warning("Refused (%s): %s", reason, response.url)
                 raise IgnoreRequest(f"refused ({reason}): {response.url}")
         return response
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
+        """A body cut off at `DOWNLOAD_MAXSIZE` is a page refused by a bound, like a gzip
+        bomb (IgnoreRequest), not a page lost to the network."""
         if isinstance(exception, DownloadCancelledError) and "max size" in str(exception):
-            self.stats.inc_value(f"{REFUSED}/too_large")
+            count(self.crawler, request, "refused/too_large")
+            raise IgnoreRequest(f"refused (too_large): {request.url}") from exception
 
 
 class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
@@ -119,14 +122,21 @@ class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
     gzip bomb costs no more memory than the bound), with the refusal counted as
     `refused/too_large` (Scrapy only logs it). Replaces HttpCompressionMiddleware at 590."""
 
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BoundedDecompressionMiddleware:
+        middleware = super().from_crawler(crawler)
+        middleware.crawler = crawler
+        return middleware
+
     def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Request | Response:
         try:
             return super().process_response(request, response)
         except IgnoreRequest:
-            if self.stats is not None:
-                self.stats.inc_value(f"{REFUSED}/too_large")
+            count(self.crawler, request, "refused/too_large")
             raise
 
 
@@ -142,7 +152,7 @@ class RedirectGuardMiddleware:
     with a debug line, is counted as `refused/redirect_loop`."""
 
     def __init__(self, crawler: Crawler, max_redirects: int) -> None:
-        self.stats = crawler.stats
+        self.crawler = crawler
         self.max_redirects = max_redirects
         self.followed: set[str] = set()
 
@@ -157,7 +167,7 @@ class RedirectGuardMiddleware:
         if request.meta.get("dont_redirect"):
             return response
         if request.meta.get("redirect_times", 0) >= self.max_redirects:
-            self.stats.inc_value(f"{REFUSED}/redirect_loop")
+            count(self.crawler, request, "refused/redirect_loop")
             logger.warning("Refused (redirect_loop): %s", request.url)
             return response
         if request.meta.get(SELF_REDIRECT_META):
@@ -170,6 +180,6 @@ class RedirectGuardMiddleware:
         if target != here or here in self.followed:
             return response
         self.followed.add(here)
-        self.stats.inc_value("govcrawl/waf/self_redirect")
+        count(self.crawler, request, "waf/self_redirect")
         logger.info("Self-redirect (WAF check?) followed once: %s", request.url)
         return request.replace(dont_filter=True, meta={**request.meta, SELF_REDIRECT_META: True})

@@ -92,8 +92,8 @@ def _read_output(output: Path, portal: str) -> tuple[list[dict[str, Any]], dict[
         if line.strip()
     ]
     manifests = sorted((output / portal).glob("*.manifest.json"))
-    stats = json.loads(manifests[-1].read_text("utf-8"))["stats"] if manifests else {}
-    return records, stats
+    counters = json.loads(manifests[-1].read_text("utf-8"))["counters"] if manifests else {}
+    return records, {f"govcrawl/{name}": value for name, value in counters.items()}
 
 
 def check_portal(portal: str, fixtures: Path) -> CheckReport:
@@ -118,6 +118,9 @@ def check_portal(portal: str, fixtures: Path) -> CheckReport:
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
         records, stats = _read_output(Path(tmp), portal)
+    errors = sum(" ERROR: " in line for line in done.stderr.splitlines())
+    if errors:
+        stats["log_count/ERROR"] = errors  # the crawl's log: this portal's alone here
     report = CheckReport(portal, records, expected, stats, done.returncode, done.stderr)
     report.problems = _find_problems(report)
     return report

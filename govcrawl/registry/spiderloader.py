@@ -1,8 +1,10 @@
-"""Scrapy's spider loader over the registry: one spider per portal row, plus `auto`.
+"""Scrapy's spider loader over the registry: one spider per portal row, `portals`, `auto`.
 
 `scrapy list`, `scrapy crawl <portal>`, Scrapyd and `govcrawl crawl` all find spiders here.
 A row's spider is a `PortalSpider` subclass named after the row and bound to it (made on
 first load, nothing imported per portal); a row that names an override gets that class.
+`portals` is the `PortalSpider` itself, crawling many rows in one engine
+(`scrapy crawl portals -a portals=gd_zijin,yn_guangnan`, or `-a portals=all`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from scrapy.utils.misc import load_object
 from govcrawl.registry.portals import Portal, portal_by_host, registry
 
 AUTO_SPIDER = "govcrawl.spiders.auto.AutoSpider"
+PORTALS_SPIDER = "govcrawl.spiders.base.PortalSpider"
 
 
 @cache
@@ -43,13 +46,15 @@ class RegistrySpiderLoader:
     def load(self, spider_name: str) -> type:
         if spider_name == "auto":
             return load_object(AUTO_SPIDER)
+        if spider_name == "portals":
+            return load_object(PORTALS_SPIDER)
         try:
             return spider_class(registry()[spider_name])
         except KeyError:
             raise KeyError(f"Spider not found: {spider_name}") from None
 
     def list(self) -> builtins.list[str]:
-        return [*registry(), "auto"]
+        return [*registry(), "auto", "portals"]
 
     def find_by_request(self, request: Request) -> builtins.list[str]:
         portal = portal_by_host().get((urlsplit(request.url).hostname or "").lower())

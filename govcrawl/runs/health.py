@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from itertools import pairwise
 from statistics import median
 from typing import Any
@@ -341,8 +341,6 @@ class HealthCheck:
         self.crawler = crawler
         self.history = history_for(crawler)
         self.failed: list[str] = []  # finish reasons of the red portals
-        self.portals_closed = 0
-        self.bridge = OnePortalBridge(crawler)
         crawler.signals.connect(self.portal_closed, signal=PORTAL_CLOSED)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -351,7 +349,6 @@ class HealthCheck:
         return cls(crawler)
 
     def portal_closed(self, portal_run: PortalRun) -> None:
-        self.portals_closed += 1
         earlier = (
             self.history.recent(portal_run.portal, replay=portal_run.replay)
             if self.history is not None
@@ -367,69 +364,6 @@ class HealthCheck:
         stats.set_value(EXIT_CODE_STAT, EXIT_FAILED if self.failed else EXIT_OK)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if not self.portals_closed:
-            self.bridge.close(spider, reason)
         if self.failed and reason == "finished":
             outcome = self.failed[0] if len(set(self.failed)) == 1 else HEALTH_FAILED
             self.crawler.stats.set_value("finish_reason", outcome)
-
-
-# --- BRIDGE: remove once the crawl core sends PORTAL_CLOSED itself ---------------------------
-
-
-class OnePortalBridge:
-    """Until the crawl core keeps a `PortalRun` per portal, a one-portal crawl's run is built
-    from Scrapy's stats at spider_closed and `PORTAL_CLOSED` is sent for it, so that health,
-    run history and alerts work through the real engine today. Only used when no
-    `PORTAL_CLOSED` was seen during the crawl."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.coverage = PortalRun(portal="", run_id="")  # counts written records' fields
-        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
-
-    def item_scraped(self, item: Any) -> None:
-        from pipelines import as_record
-
-        self.coverage.record_written(as_record(item))
-
-    def close(self, spider: Spider, reason: str) -> None:
-        stats = self.crawler.stats.get_stats()
-        run_id = stats.get("govcrawl/run_id")
-        if not run_id:  # no JSONL pipeline: not a govcrawl run
-            return
-        run = PortalRun(
-            portal=spider.name,
-            run_id=str(run_id),
-            arguments=dict(getattr(spider, "arguments", {})),
-            replay=bool(self.crawler.settings.get("GOVCRAWL_REPLAY_PROXY")),
-            present=self.coverage.present,
-            newest_published_date=self.coverage.newest_published_date,
-            output_file=stats.get("govcrawl/output_file"),
-        )
-        start = stats.get("start_time")
-        if isinstance(start, datetime):
-            run.started_at = start.strftime("%Y-%m-%dT%H:%M:%SZ")
-        run.counters.update(counters_from_stats(stats))
-        run.close(reason)
-        self.crawler.signals.send_catch_log(PORTAL_CLOSED, portal_run=run)
-
-
-def counters_from_stats(stats: Mapping[str, Any]) -> dict[str, int]:
-    """PortalRun counters from Scrapy stats: `govcrawl/*` unprefixed, responses by status and
-    requests without the robots.txt ones."""
-    counters = {
-        key.removeprefix("govcrawl/"): value
-        for key, value in stats.items()
-        if key.startswith("govcrawl/") and isinstance(value, int) and not isinstance(value, bool)
-    }
-    prefix, robots = "downloader/response_status_count/", "robotstxt/response_status_count/"
-    for key, value in stats.items():
-        if key.startswith(prefix):
-            status = key.removeprefix(prefix)
-            if n := value - stats.get(robots + status, 0):
-                counters[f"responses/{status}"] = n
-    counters["requests"] = stats.get("downloader/request_count", 0) - stats.get(
-        "robotstxt/request_count", 0
-    )
-    return counters

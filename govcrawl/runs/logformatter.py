@@ -74,3 +74,32 @@ class QuietNetworkErrors:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> QuietNetworkErrors:
         return cls()
+
+
+class StartupToDebug(logging.Filter):
+    """Log filter demoting Scrapy's start-up dumps (overridden settings, enabled components)
+    to DEBUG: an operator's terminal shows what the crawl does, not its configuration."""
+
+    MESSAGES = ("Overridden settings:", "Enabled %(componentname)ss:")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and str(record.msg).startswith(self.MESSAGES):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True  # handlers drop it below their level, and LogCount counts it as DEBUG
+
+
+class QuietStartup:
+    """Extension installing `StartupToDebug` on the loggers of those dumps. Extensions are
+    built before Scrapy logs the settings, so the filter is in place in time."""
+
+    LOGGERS = ("scrapy.crawler", "scrapy.middleware")
+
+    def __init__(self) -> None:
+        for name in self.LOGGERS:
+            target = logging.getLogger(name)
+            if not any(isinstance(f, StartupToDebug) for f in target.filters):
+                target.addFilter(StartupToDebug())
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> QuietStartup:
+        return cls()

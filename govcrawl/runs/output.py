@@ -1,45 +1,68 @@
-"""The output directory of a run: held by one run at a time, reconciled before use.
+"""The output directory of a crawl: held by one crawl at a time, reconciled before use, and
+each portal's dump made durable before its hashes are remembered.
 
-`OutputGuard` (an extension, so that `scrapy crawl` and `govcrawl crawl` alike get it)
-takes `<output>/.lock` when the crawler is built — a second run into the same directory
-closes at once with finish reason `output_locked` and an error naming the holder — and then
-brings the seen-store level with the dumps of runs that never closed
-(`govcrawl.stores.log.reconcile`), before any request is made. Several crawlers of one
-process share the lock.
+`OutputGuard` (an extension, so that `scrapy crawl` and `govcrawl crawl` alike get it):
+
+- takes `<output>/.lock` when the crawler is built; a second crawl into the same directory
+  closes at once with finish reason `output_locked` and an error naming the holder (the
+  CLI refuses even earlier, with one `error:` line);
+- brings the seen-store level with the dumps of runs that never closed
+  (`govcrawl.stores.log.reconcile`), before any request is made;
+- when a portal's run closes (`PORTAL_CLOSED`, heard before the health check and the
+  manifest writer): fsyncs its dump, stores the hashes of its lines, and counts them as
+  `remembered` — what reconciliation reads in the manifest.
+
+Reconciliation goes through the crawl's own seen-store (the spider's, already open: its
+cache of portals stays true). Finishing dumps uses a handle of its own, opened on first use
+after reconciliation: portals closed while the crawl shuts down are closed after the
+crawl's handle (`seen_store_for` closes it at `spider_closed`, before the spider closes its
+last portals). Crawlers of one process share the lock.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 
-from govcrawl.runs.portalrun import PortalRun
+from govcrawl.runs.portalrun import PORTAL_CLOSED, PortalRun
 from govcrawl.stores.lock import OutputLock, OutputLocked
-from govcrawl.stores.log import fsync_path, reconcile
+from govcrawl.stores.log import Dump, fsync_path, interrupted_walks, open_dumps, reconcile
+from govcrawl.stores.seen import seen_store_for
 
 logger = logging.getLogger(__name__)
 
 # Directory → (lock, number of crawlers of this process holding it).
 _HELD: dict[Path, tuple[OutputLock, int]] = {}
+# Crawler → the portals whose last run did not finish (read at start).
+_INTERRUPTED: WeakKeyDictionary[Crawler, frozenset[str]] = WeakKeyDictionary()
+
+
+def interrupted_portals(crawler: Crawler) -> frozenset[str]:
+    """The portals whose last run did not finish (killed, disk full, shut down …): its walk
+    of their columns stopped anywhere, so this run must not end a column early because a
+    page holds nothing new."""
+    return _INTERRUPTED.get(crawler, frozenset())
 
 
 def hold_output(directory: Path) -> None:
     """Takes the directory's lock for this process (shared by its crawlers); raises
     `OutputLocked` when another process holds it."""
-    directory = directory.resolve()
+    directory = Path(directory).resolve()
     lock, holders = _HELD.get(directory) or (OutputLock(directory).acquire(), 0)
     _HELD[directory] = (lock, holders + 1)
 
 
 def release_output(directory: Path) -> None:
-    directory = directory.resolve()
+    directory = Path(directory).resolve()
     if directory in _HELD:
         lock, holders = _HELD.pop(directory)
         if holders > 1:
@@ -50,24 +73,25 @@ def release_output(directory: Path) -> None:
 
 def killed_run_manifest(portal: str, run_id: str, dump: Path, records: list[dict]) -> None:
     """The manifest of a run that never closed, written when its dump is reconciled."""
-    run = PortalRun(portal=portal, run_id=run_id, started_at="")
+    run = PortalRun(portal=portal, run_id=run_id)
     run.output_file = str(dump)
     for record in records:
         run.record_written(record)
     run.inc("remembered", len(records))
     run.close("killed")
-    run.finished_at = None  # unknown: it died
     manifest = dump.with_name(f"{run_id}.manifest.json")
     manifest.write_text(json.dumps(run.manifest(), ensure_ascii=False, indent=2) + "\n")
     fsync_path(manifest)
 
 
 class OutputGuard:
-    """Extension: lock the output directory for the run, reconcile it, release at the end."""
+    """Extension: lock the output directory, reconcile it, finish each portal's dump."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.output = Path(crawler.settings.get("GOVCRAWL_OUTPUT_DIR", "output"))
+        self.backend = crawler.settings.get("GOVCRAWL_SEEN_STORE")
+        self._store: Any = None  # our own handle, for finishing dumps
         self.refused: str | None = None
         try:
             hold_output(self.output)
@@ -76,46 +100,61 @@ class OutputGuard:
         else:
             self._reconcile()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.portal_closed, signal=PORTAL_CLOSED)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutputGuard:
         return cls(crawler)
 
+    @property
+    def store(self) -> Any:
+        """Our own seen-store handle (None: no seen-store configured)."""
+        if self._store is None and self.backend:
+            self._store = load_object(self.backend).from_crawler(self.crawler)
+        return self._store
+
     def _reconcile(self) -> None:
-        if not self.crawler.settings.get("GOVCRAWL_SEEN_STORE") or not self.output.is_dir():
+        if not self.backend or not self.output.is_dir():
             return
-        remember, close = self._remembering()
-        try:
-            done = reconcile(self.output, remember, killed_run_manifest)
-        finally:
-            close()
+        crawl_store = seen_store_for(self.crawler)
+
+        def remember(portal: str, hashes: Iterable[str]) -> None:
+            crawl_store.add(portal, list(hashes))
+
+        done = reconcile(self.output, remember, killed_run_manifest)
+        _INTERRUPTED[self.crawler] = frozenset(interrupted_walks(self.output))
         for portal, count in done.items():
             logger.warning(
                 "%s: a run that never closed left %d records; now remembered", portal, count
             )
             self.crawler.stats.inc_value("govcrawl/reconciled", count)
 
-    def _remembering(self) -> tuple[Callable[[str, Iterable[str]], None], Callable[[], None]]:
-        """`remember(portal, hashes)` into the crawl's seen-store backend, and its closer.
-        A portal-aware backend (Redis: `add(portal, hashes)`) is opened once; the SQLite
-        store is one table per portal, opened per portal."""
-        settings = self.crawler.settings
-        store_class = load_object(settings.get("GOVCRAWL_SEEN_STORE"))
-        if hasattr(store_class, "stored"):
-            shared = store_class.from_crawler(self.crawler)
-            return (lambda portal, hashes: shared.add(portal, list(hashes))), shared.close
-        path = settings.get("GOVCRAWL_SEEN_STORE_PATH") or self.output / "seen.sqlite3"
-
-        def remember(portal: str, hashes: Iterable[str]) -> None:
-            store = store_class(path, portal)
-            try:
-                for url_hash in hashes:
-                    store.add(url_hash)
-            finally:
-                store.close()
-
-        return remember, lambda: None
+    def _finish(self, portal: str, dump: Dump, run: PortalRun | None) -> None:
+        """fsync the dump, then remember its lines; on any failure remember nothing (the
+        manifest then lacks `remembered`, and the next run reconciles the dump)."""
+        stats = self.crawler.stats
+        try:
+            hashes = dump.close()
+        except OSError as error:
+            stats.inc_value("govcrawl/errors/dump_not_durable")
+            logger.error(
+                "Cannot make %s durable (%s): the next run reconciles it", dump.path, error
+            )
+            return
+        if self.store is None:
+            return
+        try:
+            self.store.add(portal, hashes)
+        except Exception as error:  # sqlite3 "database or disk is full", a lost Redis …
+            stats.inc_value("govcrawl/errors/seen_store")
+            if run is not None:
+                run.inc("errors/seen_store")
+            logger.error("Cannot remember %s (%s): the next run reconciles it", dump.path, error)
+            return
+        stats.inc_value("govcrawl/remembered", len(hashes))
+        if run is not None:
+            run.inc("remembered", len(hashes))
 
     def spider_opened(self, spider: Spider) -> None:
         if self.refused:
@@ -124,6 +163,17 @@ class OutputGuard:
             assert engine is not None
             self._closing = deferred_from_coro(engine.close_spider_async(reason="output_locked"))
 
+    def portal_closed(self, portal_run: PortalRun) -> None:
+        dump = open_dumps(self.crawler).pop(portal_run.portal, None)
+        if dump is not None:
+            self._finish(portal_run.portal, dump, portal_run)
+
     def spider_closed(self, spider: Spider) -> None:
+        dumps = open_dumps(self.crawler)
+        for portal in list(dumps):  # dumps of no portal run ("unknown" records)
+            self._finish(portal, dumps.pop(portal), None)
+        if self._store is not None:
+            self._store.close()
+            self._store = None
         if not self.refused:
             release_output(self.output)

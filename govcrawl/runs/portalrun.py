@@ -13,11 +13,19 @@ Counter names are the stats names without the `govcrawl/` prefix: `written`,
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from govcrawl.record import utc_now_iso
+from govcrawl.stores.lock import new_run_id
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
 
 PORTAL_CLOSED = object()  # signal: a portal's run is over; handlers get `portal_run`
 MANIFEST_VERSION = 1
@@ -90,3 +98,65 @@ class PortalRun:
             "counters": dict(sorted(self.counters.items())),
             "health": self.health,
         }
+
+
+class PortalRuns:
+    """The open `PortalRun`s of one crawl, by portal name.
+
+    Every count goes to the portal's run and to the crawl-wide `crawler.stats` under the
+    same name with the `govcrawl/` prefix, so the crawl's stats keep their totals without a
+    key per portal. A run is closed (and `PORTAL_CLOSED` sent) by whoever knows the portal
+    is done: the spider, when none of its requests and items is pending.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        # `govcrawl crawl` sets the id under the output lock; `scrapy crawl` picks it here.
+        self.run_id: str = crawler.settings.get("GOVCRAWL_RUN_ID") or new_run_id(
+            crawler.settings.get("GOVCRAWL_OUTPUT_DIR", "output")
+        )
+        self.replay = bool(crawler.settings.get("GOVCRAWL_REPLAY_PROXY"))
+        self.open: dict[str, PortalRun] = {}
+        self.closed = 0
+
+    def start(self, portal: str, arguments: dict[str, Any]) -> PortalRun:
+        run = PortalRun(portal, self.run_id, arguments=dict(arguments), replay=self.replay)
+        self.open[portal] = run
+        logger.debug("Portal %s started", portal)
+        return run
+
+    def get(self, portal: str | None) -> PortalRun | None:
+        return self.open.get(portal) if portal else None
+
+    def inc(self, portal: str | None, key: str, count: int = 1) -> None:
+        """Count `key` for the portal (when its run is open) and for the whole crawl."""
+        self.crawler.stats.inc_value(f"govcrawl/{key}", count)
+        run = self.open.get(portal) if portal else None
+        if run is not None:
+            run.counters[key] += count
+
+    def close(self, portal: str, reason: str) -> PortalRun | None:
+        """Close the portal's run and tell the listeners of `PORTAL_CLOSED`."""
+        run = self.open.pop(portal, None)
+        if run is None:
+            return None
+        run.close(reason)
+        self.closed += 1
+        logger.debug("Portal %s closed (%s)", portal, reason)
+        self.crawler.signals.send_catch_log(PORTAL_CLOSED, portal_run=run)
+        return run
+
+    def close_all(self, reason: str) -> None:
+        for portal in list(self.open):
+            self.close(portal, reason)
+
+
+_runs: WeakKeyDictionary[Crawler, PortalRuns] = WeakKeyDictionary()
+
+
+def portal_runs(crawler: Crawler) -> PortalRuns:
+    """The crawl's one `PortalRuns`, made on first use."""
+    runs = _runs.get(crawler)
+    if runs is None:
+        runs = _runs[crawler] = PortalRuns(crawler)
+    return runs

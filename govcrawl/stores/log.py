@@ -18,6 +18,8 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
 
 
 def append_line(fd: int, line: bytes) -> None:
@@ -100,6 +102,24 @@ def unclosed_runs(output_dir: Path) -> Iterator[tuple[str, str, Path]]:
             yield portal_dir.name, run_id, dump
 
 
+def interrupted_walks(output_dir: Path) -> set[str]:
+    """Portals whose newest run did not finish (killed, disk full, shut down, stalled…):
+    their columns were walked partly, in no order, so a page holding nothing new does not
+    mean that the older pages were done."""
+    found = set()
+    for portal_dir in sorted(p for p in Path(output_dir).iterdir() if p.is_dir()):
+        manifests = sorted(portal_dir.glob("*.manifest.json"))
+        if not manifests:
+            continue
+        try:
+            reason = json.loads(manifests[-1].read_text("utf-8")).get("finish_reason")
+        except (OSError, ValueError):
+            reason = None
+        if reason != "finished":
+            found.add(portal_dir.name)
+    return found
+
+
 def reconcile(
     output_dir: Path,
     remember: Callable[[str, Iterable[str]], None],
@@ -131,6 +151,7 @@ class Dump:
         self.path = Path(path)
         self.hashes: list[str] = []
         self._fd: int | None = None
+        self._not_durable: OSError | None = None
 
     def append(self, line: bytes, url_hash: str) -> None:
         if self._fd is None:
@@ -140,15 +161,30 @@ class Dump:
         self.hashes.append(url_hash)
 
     def close(self) -> list[str]:
-        """fsync and close; the hashes of every line now durable. Raises OSError when the
-        dump cannot be made durable: then nothing may be remembered (the next run
-        reconciles what reached the disk)."""
-        if self._fd is None:
-            return []
-        fd, self._fd = self._fd, None
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        fsync_path(self.path.parent)
+        """fsync and close (again: nothing more to do); the hashes of every line now
+        durable. Raises OSError when the dump could not be made durable: then nothing may
+        be remembered (the next run reconciles what reached the disk)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                os.fsync(fd)
+                fsync_path(self.path.parent)
+            except OSError as error:
+                self._not_durable = error
+            finally:
+                os.close(fd)
+        if self._not_durable is not None:
+            raise self._not_durable
         return self.hashes
+
+
+_open: WeakKeyDictionary[Any, dict[str, Dump]] = WeakKeyDictionary()
+
+
+def open_dumps(crawler: Any) -> dict[str, Dump]:
+    """The crawl's open dumps by portal: the JSONL pipeline appends to them, the
+    `OutputGuard` finishes each (fsync, then the seen-store) when its portal's run closes."""
+    dumps = _open.get(crawler)
+    if dumps is None:
+        dumps = _open[crawler] = {}
+    return dumps
