@@ -227,8 +227,34 @@ def _summarize(selected: list[str], outcomes: list[dict[str, Any]]) -> int:
     return EXIT_FAILED if problems else 0
 
 
+OUTPUT_MODE_FILE = ".govcrawl-mode"  # `live` or `replay`: what an output directory holds
+
+
+def _output_dir(args: argparse.Namespace) -> str:
+    """The crawl's output directory: replay runs and live runs never share one (a demo's
+    URLs would be "already seen" by the live crawl, its runs in the live status)."""
+    mode = "replay" if args.replay else "live"
+    output = Path(args.output or ("replay-output" if args.replay else "output"))
+    marker = output / OUTPUT_MODE_FILE
+    try:
+        held = marker.read_text("utf-8").strip() if marker.is_file() else None
+        if held is None and output.is_dir() and any(output.glob("*/*.jsonl")):
+            held = "live"  # written before the marker existed: live crawls
+        if held not in (None, mode):
+            raise CliError(f"{output} holds {held} crawls: give this {mode} crawl another --output")
+        output.mkdir(parents=True, exist_ok=True)
+        if held is None:
+            marker.write_text(mode + "\n", "utf-8")
+    except OSError as error:
+        raise CliError(
+            f"cannot use {output} as the output directory: {error.strerror or error}"
+        ) from None
+    return str(output)
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     portals = _check_crawl_arguments(args)
+    args.output = _output_dir(args)
     settings = _settings()
     from scrapy.crawler import CrawlerProcess
 
@@ -489,7 +515,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="walk every listing page, even past a page that brings nothing new",
     )
-    crawl.add_argument("--output", default="output", help="dumps and seen-store (default: output)")
+    crawl.add_argument(
+        "--output",
+        help="dumps, seen-store and run history (default: output; with --replay: replay-output)",
+    )
     crawl.add_argument(
         "--replay",
         action="store_true",

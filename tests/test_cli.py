@@ -152,3 +152,23 @@ def test_replay_of_a_selection_crawls_the_portals_with_a_replica(tmp_path):
     missing = govcrawl("crawl", "gd_boluo", "--replay", "--output", str(tmp_path))
     assert missing.returncode == 2
     assert missing.stderr.startswith("error: none of the selected portals has a replica")
+
+
+def test_replay_and_live_crawls_never_share_an_output_directory(tmp_path):
+    live = tmp_path / "live"
+    (live / "gd_zijin").mkdir(parents=True)
+    (live / "gd_zijin" / "20261101T000000Z.jsonl").write_text("{}\n")  # a live crawl's dump
+    mixed = govcrawl("crawl", "gd_zijin", "--replay", "--output", str(live))
+    assert mixed.returncode == 2
+    assert mixed.stderr.startswith(f"error: {live} holds live crawls")
+    demo = tmp_path / "demo"
+    assert govcrawl("crawl", "gd_zijin", "--replay", "--max-pages", "1",
+                    "--output", str(demo)).returncode == 0
+    assert (demo / ".govcrawl-mode").read_text() == "replay\n"
+    manifest = json.loads(next(demo.glob("gd_zijin/*.manifest.json")).read_text())
+    assert manifest["replay"] is True
+    unusable = tmp_path / "a-file"
+    unusable.write_text("")
+    refused = govcrawl("crawl", "gd_zijin", "--replay", "--output", str(unusable / "x"))
+    assert refused.returncode == 2 and "cannot use" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -20,7 +20,7 @@ from govcrawl.replay.server import ReplayServer
 from tests.conftest import FIXTURES, PORTALS
 
 ROOT = Path(__file__).resolve().parents[1]
-VOLATILE = ("crawled_at",)
+VOLATILE = ("crawled_at", "run_id")
 
 
 def crawl(*args: str, proxy: str | None = None) -> subprocess.CompletedProcess:
@@ -146,3 +146,32 @@ def test_full_walks_every_listing_page_and_still_fetches_no_stored_article(three
     assert "pagination_stopped/nothing_new" not in counters
     assert counters["requests_skipped/stored_before"] == first["gd_zijin"]["records_written"]
     assert full["gd_zijin"]["arguments"]["full"] is True
+
+
+def test_a_new_article_on_the_first_page_is_all_a_later_run_fetches(tmp_path):
+    """The replica before its newest article was published, then as it is: the second
+    run fetches that one article and the listing pages up to the first with nothing new."""
+    import shutil
+
+    replicas, output = tmp_path / "replicas", tmp_path / "out"
+    shutil.copytree(FIXTURES / "gd_zijin", replicas / "gd_zijin")
+    first_page = replicas / "gd_zijin/pages/www.zijin.gov.cn/xw/zwdt/index.html"
+    published = first_page.read_text("utf-8")
+    newest = '<li><a href="./content/post_692533.html"'
+    line = next(line for line in published.splitlines() if line.startswith(newest))
+    first_page.write_text(published.replace(line + "\n", ""), "utf-8")
+    runs = []
+    with ReplayServer([replicas]) as server:
+        for _ in range(2):
+            server.reset_log()
+            done = crawl("gd_zijin", "--output", str(output), proxy=server.proxy_url)
+            assert done.returncode == 0, done.stderr[-3000:]
+            runs.append(([url for _, url, _ in server.requests], latest_manifests(output)))
+            first_page.write_text(published, "utf-8")  # the newest article appears
+    (first_urls, _), (second_urls, second) = runs
+    assert [url for url in second_urls if article(url)] == [
+        "http://www.zijin.gov.cn/xw/zwdt/content/post_692533.html"
+    ]
+    assert second["gd_zijin"]["records_written"] == 1
+    assert listing_pages(second_urls) < listing_pages(first_urls)
+    assert "http://www.zijin.gov.cn/xw/zwdt/index_3.html" not in second_urls
