@@ -111,7 +111,10 @@ class ResponseBoundsMiddleware:
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
         """A body cut off at `DOWNLOAD_MAXSIZE` is a page refused by a bound, like a gzip
-        bomb (IgnoreRequest), not a page lost to the network."""
+        bomb (IgnoreRequest), not a page lost to the network. A request with its own
+        `download_maxsize` (an attachment) is left to whoever set it."""
+        if "download_maxsize" in request.meta:
+            return
         if isinstance(exception, DownloadCancelledError) and "max size" in str(exception):
             count(self.crawler, request, "refused/too_large")
             raise IgnoreRequest(f"refused (too_large): {request.url}") from exception
