@@ -1,14 +1,14 @@
 """JSONL writer: `<output>/<portal>/<run-id>.jsonl`, one record a line, each written whole.
 
 The dump is the crawl's durable log (`govcrawl.stores.log`): each line is appended whole
-or not at all, and when the portal's run closes the dump is fsynced and only then do the
-hashes of its lines enter the seen-store (`govcrawl.runs.output.OutputGuard`, which listens
-to `PORTAL_CLOSED` before the manifest is written); a run that dies first has its dump
-reconciled by the next run. A write the disk refuses (ENOSPC, a quota, EIO) stops the
-crawl with finish reason `disk_full`: the line is cut back off, nothing of it is counted or
-remembered. A portal's file is created with its first record (a run that finds nothing new
-leaves no empty dump; its manifest still says so) and closed when the portal's run closes,
-so a crawl of thousands of portals holds open only the files of the portals in flight.
+or not at all, then its hash is stored; when the portal's run closes the dump is fsynced
+and the count of remembered lines goes into its manifest (`govcrawl.runs.output`, heard
+before the manifest writer); a run that dies first has its dump reconciled by the next
+run. A write the disk refuses (ENOSPC, a quota, EIO) stops the crawl with finish reason
+`disk_full`: the line is cut back off, nothing of it is counted or remembered. A portal's
+file is created with its first record (a run that finds nothing new leaves no empty dump;
+its manifest still says so) and closed when the portal's run closes, so a crawl of
+thousands of portals holds open only the files of the portals in flight.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from govcrawl.record import to_json_line
 from govcrawl.runs.portalrun import new_run_id, portal_runs
 from govcrawl.stores.log import Dump, open_dumps
+from govcrawl.stores.seen import SeenStore, seen_store_for
 from pipelines import as_record, drop
 
 __all__ = ["JsonLinesPipeline", "new_run_id"]
@@ -40,6 +42,10 @@ class JsonLinesPipeline:
         self.output_dir = Path(crawler.settings.get("GOVCRAWL_OUTPUT_DIR", "output"))
         self.dumps = open_dumps(crawler)
         self.refused: OSError | None = None  # the disk refused a write: nothing more is
+        try:
+            self.store: SeenStore | None = seen_store_for(crawler)
+        except NotConfigured:
+            self.store = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesPipeline:
@@ -75,7 +81,22 @@ class JsonLinesPipeline:
         run = self.runs.get(portal)
         if run is not None:
             run.record_written(record)  # `written`, field coverage, newest date
+        self._remember(portal, dump, record["url_hash"])
         return item
+
+    def _remember(self, portal: str, dump: Dump, url_hash: str) -> None:
+        """The line is on disk: its hash goes to the seen-store. A store that fails is
+        counted, and the dump is reconciled next run (its manifest says so)."""
+        if self.store is None:
+            return
+        try:
+            self.store.add(portal, [url_hash])
+        except Exception as error:  # sqlite3 "database or disk is full", a lost Redis …
+            dump.unremembered += 1
+            self.runs.inc(portal, "errors/seen_store")
+            logger.error("Cannot remember a line of %s (%s): reconciled next run", dump.path, error)
+        else:
+            dump.remembered += 1
 
     def _stop(self, path: Path, error: OSError) -> None:
         """The disk refused a write: count it, say so, close the crawl as `disk_full`."""

@@ -9,14 +9,11 @@ each portal's dump made durable before its hashes are remembered.
 - brings the seen-store level with the dumps of runs that never closed
   (`govcrawl.stores.log.reconcile`), before any request is made;
 - when a portal's run closes (`PORTAL_CLOSED`, heard before the health check and the
-  manifest writer): fsyncs its dump, stores the hashes of its lines, and counts them as
+  manifest writer): fsyncs its dump and counts the lines whose hash was stored as
   `remembered` — what reconciliation reads in the manifest.
 
 Reconciliation goes through the crawl's own seen-store (the spider's, already open: its
-cache of portals stays true). Finishing dumps uses a handle of its own, opened on first use
-after reconciliation: portals closed while the crawl shuts down are closed after the
-crawl's handle (`seen_store_for` closes it at `spider_closed`, before the spider closes its
-last portals). Crawlers of one process share the lock.
+cache of portals stays true). Crawlers of one process share the lock.
 """
 
 from __future__ import annotations
@@ -25,13 +22,11 @@ import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 from weakref import WeakKeyDictionary
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
-from scrapy.utils.misc import load_object
 
 from govcrawl.runs.portalrun import PORTAL_CLOSED, PortalRun
 from govcrawl.stores.lock import OutputLock, OutputLocked
@@ -91,7 +86,6 @@ class OutputGuard:
         self.crawler = crawler
         self.output = Path(crawler.settings.get("GOVCRAWL_OUTPUT_DIR", "output"))
         self.backend = crawler.settings.get("GOVCRAWL_SEEN_STORE")
-        self._store: Any = None  # our own handle, for finishing dumps
         self.refused: str | None = None
         try:
             hold_output(self.output)
@@ -106,13 +100,6 @@ class OutputGuard:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutputGuard:
         return cls(crawler)
-
-    @property
-    def store(self) -> Any:
-        """Our own seen-store handle (None: no seen-store configured)."""
-        if self._store is None and self.backend:
-            self._store = load_object(self.backend).from_crawler(self.crawler)
-        return self._store
 
     def _reconcile(self) -> None:
         if not self.backend or not self.output.is_dir():
@@ -130,31 +117,19 @@ class OutputGuard:
             )
             self.crawler.stats.inc_value("govcrawl/reconciled", count)
 
-    def _finish(self, portal: str, dump: Dump, run: PortalRun | None) -> None:
-        """fsync the dump, then remember its lines; on any failure remember nothing (the
-        manifest then lacks `remembered`, and the next run reconciles the dump)."""
-        stats = self.crawler.stats
+    def _finish(self, dump: Dump, run: PortalRun | None) -> None:
+        """fsync the dump; count its remembered lines for the manifest (a dump that could
+        not be made durable counts none: the next run reconciles what reached the disk)."""
         try:
-            hashes = dump.close()
+            dump.close()
         except OSError as error:
-            stats.inc_value("govcrawl/errors/dump_not_durable")
+            self.crawler.stats.inc_value("govcrawl/errors/dump_not_durable")
             logger.error(
                 "Cannot make %s durable (%s): the next run reconciles it", dump.path, error
             )
             return
-        if self.store is None:
-            return
-        try:
-            self.store.add(portal, hashes)
-        except Exception as error:  # sqlite3 "database or disk is full", a lost Redis …
-            stats.inc_value("govcrawl/errors/seen_store")
-            if run is not None:
-                run.inc("errors/seen_store")
-            logger.error("Cannot remember %s (%s): the next run reconciles it", dump.path, error)
-            return
-        stats.inc_value("govcrawl/remembered", len(hashes))
-        if run is not None:
-            run.inc("remembered", len(hashes))
+        if run is not None and self.backend and not dump.unremembered:
+            run.inc("remembered", dump.remembered)
 
     def spider_opened(self, spider: Spider) -> None:
         if self.refused:
@@ -166,14 +141,11 @@ class OutputGuard:
     def portal_closed(self, portal_run: PortalRun) -> None:
         dump = open_dumps(self.crawler).pop(portal_run.portal, None)
         if dump is not None:
-            self._finish(portal_run.portal, dump, portal_run)
+            self._finish(dump, portal_run)
 
     def spider_closed(self, spider: Spider) -> None:
         dumps = open_dumps(self.crawler)
         for portal in list(dumps):  # dumps of no portal run ("unknown" records)
-            self._finish(portal, dumps.pop(portal), None)
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+            self._finish(dumps.pop(portal), None)
         if not self.refused:
             release_output(self.output)

@@ -2,14 +2,13 @@
 
 Exactly once across kills rests on one rule: **the dump is the truth, the seen-store an
 index of it**. A line is appended whole or not at all (`append_line`: short writes are
-finished, a failed write is cut back off); the hashes of a run's lines enter the seen-store
-only after the dump has been fsynced (`JsonLinesPipeline` at close), and the run's
-manifest then says how many were remembered (counter `remembered`). A run that never
-closed (SIGKILL, crash, power cut) has no manifest, one whose seen-store failed (a full
-disk) says fewer were remembered than written: the next run's `reconcile` reads such a
-dump — what is on disk, after repairing a torn last line — into the seen-store and writes
-its manifest. Whatever the moment of death, every line on disk is remembered once and
-nothing not on disk is.
+finished, a failed write is cut back off), and its hash is stored right after it (so that
+other workers sharing the store skip it at once); when the portal's run closes the dump is
+fsynced and the manifest says how many lines were remembered (counter `remembered`). A
+run that never closed (SIGKILL, crash) has no manifest, one whose seen-store failed says
+fewer were remembered than written: the next run's `reconcile` reads such a dump — what is
+on disk, after repairing a torn last line — into the seen-store and writes its manifest.
+Whatever the moment of a kill, every line on disk is remembered once, nothing twice.
 """
 
 from __future__ import annotations
@@ -150,6 +149,8 @@ class Dump:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.hashes: list[str] = []
+        self.remembered = 0  # lines whose hash the seen-store took
+        self.unremembered = 0  # lines whose hash it refused
         self._fd: int | None = None
         self._not_durable: OSError | None = None
 
