@@ -28,7 +28,16 @@ BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
 CORPUS = ROOT.parent / "shared" / "corpus"
 PERF_BEGIN, PERF_END = "<!-- perf:begin -->", "<!-- perf:end -->"
 # Order of the scripts' sections inside the perf block.
-SECTIONS = ("throughput", "extraction", "seenstore", "portals", "memory", "startup", "notes")
+SECTIONS = (
+    "throughput",
+    "extraction",
+    "seenstore",
+    "portals",
+    "cluster_crawl",
+    "memory",
+    "startup",
+    "notes",
+)
 
 
 def time_call(call: Callable[[], Any]) -> float:

@@ -35,9 +35,9 @@ from typing import Any
 from urllib.parse import urljoin
 
 if __package__:  # imported as benchmarks.quality (the tests)
-    from benchmarks.perfkit import time_call
+    from benchmarks.perfkit import code_version, time_call
 else:  # run as a script: benchmarks/ is the import root
-    from perfkit import time_call
+    from perfkit import code_version, time_call
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -141,6 +141,8 @@ def score_listing(pred: dict[str, Any] | None, truth: dict[str, Any], url: str) 
         "total_pages": pred["total_pages"] == truth.get("total_pages"),
         "missing": [u for u in gold if u not in common],
         "extra": [u for u in ours if u not in common],
+        "found": len(set(ours)),
+        "listed": len(set(gold)),
     }
 
 
@@ -203,8 +205,9 @@ def _as_prediction(name: str, result: Any) -> tuple[dict[str, Any] | None, str]:
     if result is None:
         return None, "no result"
     if name == "ours":
-        if "article_links" in result:
-            return result, ""
+        if "article_links" in result:  # a listing: say why its script pager gave no next page
+            unresolved = result.get("pager_unresolved")
+            return result, f"pager unresolved: {unresolved}" if unresolved else ""
         return {
             "title": result.get("title"),
             "published": result.get("published_date"),
@@ -292,7 +295,8 @@ def _triple(outcomes: dict[str, Outcome], show: Callable[[Outcome], str]) -> str
 def per_page_table(pages: list[Page], results: dict[str, dict[str, Outcome]]) -> list[str]:
     """Markdown rows, one per page; cells hold `ours / trafilatura / GNE`."""
     rows = [
-        "| page | kind | body F1 | title | date | source | links P / R | order | next page "
+        "| page | kind | body F1 | title | date | source | links P / R (found of listed) "
+        "| order | next page "
         "| total pages | ms per page | our note |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -311,7 +315,8 @@ def per_page_table(pages: list[Page], results: dict[str, dict[str, Outcome]]) ->
             ]
         else:
             s = out["ours"].scores
-            cells = ["", "", "", "", f"{s['precision']:.2f} / {s['recall']:.2f}"]
+            counts = f" ({s['found']} of {s['listed']})" if "found" in s else ""
+            cells = ["", "", "", "", f"{s['precision']:.2f} / {s['recall']:.2f}{counts}"]
             cells += [_mark(s[k]) for k in ("order", "next_page", "total_pages")]
         rows.append(
             f"| {page.name} | {page.kind} | {' | '.join(cells)} | {ms} | {out['ours'].note} |"
@@ -402,7 +407,9 @@ def environment(argv: list[str], reps: int) -> list[str]:
     return [
         f"- command: `{' '.join(['python benchmarks/quality.py', *argv])}`",
         f"- machine: {os.cpu_count()} CPUs (nproc), {cpu}; Python {platform.python_version()}",
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; code: {code_version()}; load average: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + " (the machine is shared: compare ms within one run, not across runs)",
         f"- versions: {versions}",
         f"- timing: median of {reps} warm runs per page after one warm-up, same process, "
         "garbage collector paused while a call is timed, "
@@ -423,7 +430,11 @@ def render(pages: list[Page], results: dict, summary: dict, env: list[str]) -> s
             "whitespace, title exact after whitespace folding, date at day precision); source "
             "right = equal after the same folding, scored only where the truth names one "
             "(trafilatura/GNE: their `author` field, the nearest they have). A page our "
-            "extraction refuses (`Rejected`) misses every field.",
+            "extraction refuses (`Rejected`) misses every field. Listings (our extractor "
+            "only): precision/recall of the set of article links against the truth's "
+            "`article_links` (found of listed = links we give / links the truth lists), order of "
+            "the common links, next page equal to the truth's (None on a last page), page count; "
+            "the note says why a script pager stayed unresolved (`pager_unresolved`).",
             "",
             *per_page_table(pages, results),
             "",

@@ -18,7 +18,11 @@ from lxml import etree
 from parsel import Selector
 
 from govcrawl.extraction.bylines import split_byline
-from govcrawl.extraction.dates import PUBLICATION_LABELS, find_labelled_date
+from govcrawl.extraction.dates import (
+    PUBLICATION_LABELS,
+    find_labelled_date,
+    find_unlabelled_date,
+)
 from govcrawl.extraction.domindex import DomIndex
 from govcrawl.extraction.html import (
     css,
@@ -37,13 +41,22 @@ from govcrawl.extraction.urls import join_url
 ATTACHMENT_EXTENSIONS = (
     ".pdf .doc .docx .xls .xlsx .wps .et .ppt .pptx .zip .rar .7z .ofd .txt .csv .tif"
 ).split()
+_ATTACHMENT_SUFFIXES = tuple(ATTACHMENT_EXTENSIONS)
+# A box of files: a text that starts with 附件 / 附件下载 / 相关附件 (【附件】, 附件：).
+_ATTACHMENT_LABEL_TEXT = ".//text()[contains(., '附件')]"
+_ATTACHMENT_LABEL = re.compile(
+    r"^\s*[【\[]?\s*(?:相关|相關)?附件(?:下载|下載|列表)?\s*\d*\s*[】\]]?\s*(?:[:：]|$)"
+)
 
 # A bare 来源 must start a label (数据来源：… inside a sentence is no source line).
 _SOURCE_LABEL = re.compile(
-    r"(?:信息来源|文章来源|稿件来源|(?<![\u4e00-\u9fff])(?:来源|來源))\s*[:：]\s*([^\s|｜]*)"
+    r"(?:信息来源|文章来源|稿件来源|来源单位|(?<![\u4e00-\u9fff])(?:来源|來源|稿源))"
+    r"\s*[:：]\s*([^\s|｜]*)"
 )
 _PROSE = re.compile(r"[，。；！？].*[，。；！？]")  # a line of running text, not a label line
-_PUBLISHER_LABEL = re.compile(r"(?:发布机构|發布機構)\s*[:：]\s*([^\s|｜]*)")
+_PUBLISHER_LABEL = re.compile(
+    r"(?:发布机构|發布機構|发布单位|發布單位|发布部门|發布部門)\s*[:：]\s*([^\s|｜]*)"
+)
 # Where a headline may be shown: headings, title-classed blocks (class or id containing
 # one of these), and inside the body bold or centred blocks.
 _HEADLINE_TAGS = ("h1", "h2", "h3", "h4")
@@ -59,6 +72,9 @@ _HEADLINE_SLACK = 8  # spaces and footnote marks a repeated headline may carry
 _FOOTNOTE_MARK = re.compile(r"(?:\[\d{1,2}\]|［\d{1,2}］)$")
 _HEADLINE_MARK, _BODY_MARK = "\x00headline", "\x00body"
 _MAX_INFO_LINES = 12
+_MAX_FOOT_LINES = 3  # lines at the foot of the body that may be a 来源 line
+_MAX_BELOW_TEXT = 500  # characters of a block below the body that may hold a 来源 line
+_SOURCE_WORDS = ("来源", "來源", "稿源", "发布", "發布")  # in every label _below_body reads
 _MAX_SCRIPTS = 50  # inline scripts kept for not-article detection
 # Labels that may follow a source on the same line without a space: 来源：本网阅读人次：-
 _NEXT_LABEL = re.compile(
@@ -69,6 +85,15 @@ _BREADCRUMB_LABEL = re.compile(
 )
 _SEPARATOR_ONLY = re.compile(r"^[>›»/\\\-|\s]+$")
 _CLAUSE_PUNCTUATION = re.compile(r"[，。；、：！？,.;!?]")
+
+
+def _inside(element: etree._Element, container: etree._Element) -> bool:
+    return element is container or any(a is container for a in element.iterancestors())
+
+
+def _one_line(lines: list[str]) -> str:
+    """Lines as one text; table cells (`label | value`) read as `label value`."""
+    return " ".join(lines).replace(" | ", " ")
 
 
 def _labelled_value(label: re.Pattern[str], text: str) -> str | None:
@@ -287,7 +312,23 @@ class ArticlePage:
         a 来源 further away belongs to a sidebar or a footer."""
         if self._info_node is not None:
             return [element_text(self._info_node.root)]
-        return self._regions(self._info_scope())
+        parts = self._region_lines
+        regions = [parts["between"], parts["before"]] if parts["headline"] else [parts["before"]]
+        regions.append(parts["body_top"])
+        # Metadata tables put label and value in separate cells: read them as one line.
+        return [_one_line(region) for region in regions if region]
+
+    @cached_property
+    def _headline_neighbours(self) -> str:
+        """What the page shows right by the headline, where a date may stand unlabelled: the
+        platform's info block, else the lines between headline and body and the line above
+        the headline."""
+        if self._info_node is not None:
+            return element_text(self._info_node.root)
+        parts = self._region_lines
+        if not parts["headline"]:
+            return ""
+        return _one_line(parts["between"] + parts["before"][-1:])
 
     def _info_scope(self) -> etree._Element | None:
         """The element enclosing headline and body (one level up, for tables beside them)."""
@@ -300,9 +341,14 @@ class ArticlePage:
             return self._page_body
         return scope.getparent() if scope.getparent() is not self._page_body else scope
 
-    def _regions(self, scope: etree._Element | None) -> list[str]:
+    @cached_property
+    def _region_lines(self) -> dict[str, list[str]]:
+        """Lines between headline and body, before the headline (or, without a headline,
+        before the body), and the info lines at the top of the body."""
+        scope = self._info_scope()
+        parts: dict[str, list[str]] = {"headline": [], "between": [], "before": [], "body_top": []}
         if scope is None:
-            return []
+            return parts
         marks = {}
         if self.headline_node is not None:
             marks[self.headline_node] = _HEADLINE_MARK
@@ -313,18 +359,41 @@ class ArticlePage:
         end = lines.index(_BODY_MARK) if _BODY_MARK in lines else len(lines)
         if _HEADLINE_MARK in lines[:end]:
             headline = lines.index(_HEADLINE_MARK)
-            regions = [
-                lines[headline + 1 : end],
-                lines[max(0, headline - _MAX_INFO_LINES) : headline],
-            ]
+            parts["headline"] = [_HEADLINE_MARK]
+            parts["between"] = lines[headline + 1 : end]
+            parts["before"] = lines[max(0, headline - _MAX_INFO_LINES) : headline]
         else:
-            regions = [lines[max(0, end - _MAX_INFO_LINES) : end]]
+            parts["before"] = lines[max(0, end - _MAX_INFO_LINES) : end]
         if body is not None:  # an info line inside the body container sits above the prose
             top = self.body_lines[:_MAX_INFO_LINES]
             prose = next((i for i, line in enumerate(top) if _PROSE.search(line)), len(top))
-            regions.append(top[:prose])
-        # Metadata tables put label and value in separate cells: read them as one line.
-        return [" ".join(region).replace(" | ", " ") for region in regions if region]
+            parts["body_top"] = top[:prose]
+        return parts
+
+    @cached_property
+    def _below_body(self) -> str:
+        """Short lines at the foot of the body and just after it (within the part of the
+        page that holds headline and body), where some templates show 来源."""
+        if self.body_node is None:
+            return ""
+        body = self.body_node.root
+        foot = [
+            line
+            for line in self.body_lines[-_MAX_FOOT_LINES:]
+            if any(w in line for w in _SOURCE_WORDS) and not _PROSE.search(line)
+        ]
+        scope = self._info_scope()
+        after: list[str] = []
+        node: etree._Element | None = body
+        while node is not None and node is not scope and len(after) < _MAX_INFO_LINES:
+            for sibling in node.itersiblings():
+                text = text_content(sibling)  # one C pass decides whether to read its lines
+                if len(text) <= _MAX_BELOW_TEXT and any(w in text for w in _SOURCE_WORDS):
+                    after += element_lines(sibling, self._widget_nodes)
+                if len(after) >= _MAX_INFO_LINES:
+                    break
+            node = node.getparent()
+        return _one_line(foot + after[:_MAX_INFO_LINES])
 
     def _labelled(self, find: Callable[[str], str | None]) -> str | None:
         """The first value `find` reads from the info regions, in order."""
@@ -335,9 +404,11 @@ class ArticlePage:
         return None
 
     def date_candidates(self) -> list[tuple[str, str]]:
-        """Raw date strings in order of trust: shown on the page, meta PubDate, URL."""
+        """Raw date strings in order of trust: shown on the page (labelled, else unlabelled
+        by the headline: `2018-04-19 17:32:17` in a detail line), meta PubDate, URL."""
         candidates = []
         shown = self._labelled(lambda text: find_labelled_date(text, PUBLICATION_LABELS))
+        shown = shown or find_unlabelled_date(self._headline_neighbours)
         if shown:
             candidates.append(("page", shown))
         if self.meta.get("pubdate"):
@@ -347,9 +418,15 @@ class ArticlePage:
 
     @cached_property
     def source(self) -> str | None:
-        """来源 as shown (发布机构 when the page shows no 来源), else meta ContentSource."""
+        """来源 as shown (发布机构 when the page shows no 来源) by the headline or, failing
+        that, at the foot of the body or below it; else meta ContentSource. The site's own
+        name is a source like any other when the page shows it as one."""
         for label in (_SOURCE_LABEL, _PUBLISHER_LABEL):
             value = self._labelled(partial(_labelled_value, label))
+            if value:
+                return value
+        for label in (_SOURCE_LABEL, _PUBLISHER_LABEL):
+            value = _labelled_value(label, self._below_body)
             if value:
                 return value
         return self.meta.get("contentsource")
@@ -416,18 +493,49 @@ class ArticlePage:
         return images
 
     def attachments(self) -> list[dict[str, str]]:
+        """Files linked in the body and in 附件 / 附件下载 / 相关附件 boxes beside it, with
+        their names (a link to a download script counts when its text names a file)."""
         if self.body_node is None:
             return []
-        attachments = []
-        for link in css("a[href]")(self.body_node.root):
+        links = list(css("a[href]")(self.body_node.root))
+        for box in self._attachment_boxes():
+            links += css("a[href]")(box)
+        attachments, seen = [], set()
+        for link in links:
             url = self.absolute(link.get("href", ""))
-            if url is None:
+            if url is None:  # a malformed link costs only itself
                 continue
+            name = normalize_space(" ".join(link.itertext())) or normalize_space(
+                link.get("title") or ""
+            )
             path = urlsplit(url).path.lower()
-            if path.endswith(tuple(ATTACHMENT_EXTENSIONS)):
-                name = normalize_space(" ".join(link.itertext()))
-                attachments.append({"url": url, "name": name or path.rsplit("/", 1)[-1]})
+            if url in seen or not (
+                path.endswith(_ATTACHMENT_SUFFIXES) or name.lower().endswith(_ATTACHMENT_SUFFIXES)
+            ):
+                continue
+            seen.add(url)
+            attachments.append({"url": url, "name": name or path.rsplit("/", 1)[-1]})
         return attachments
+
+    def _attachment_boxes(self) -> list[etree._Element]:
+        """Elements beside the body (in the part of the page that holds headline and body)
+        that a 附件 label heads: the label's element, or its parent when the links sit
+        beside the label (`<h3>附件下载</h3><ul>…</ul>`)."""
+        scope = self._info_scope()
+        if scope is None or "附件" not in text_content(scope):  # one C pass: most pages say none
+            return []
+        body = self.body_node.root if self.body_node is not None else None
+        boxes = []
+        for text in xpath(_ATTACHMENT_LABEL_TEXT)(scope):
+            if not _ATTACHMENT_LABEL.match(str(text)):
+                continue
+            box = text.getparent()
+            if box is None or (body is not None and _inside(box, body)):
+                continue
+            if box.find(".//a") is None and box.getparent() is not None:
+                box = box.getparent()
+            boxes.append(box)
+        return boxes
 
     def not_article_reason(self) -> str | None:
         """Why this page is no article (WAF challenge, soft-404, empty shell), or None."""

@@ -29,6 +29,7 @@ __all__ = [
     "ParsedDate",
     "date_from_url",
     "find_labelled_date",
+    "find_unlabelled_date",
     "parse_date",
     "strip_date_prefix",
 ]
@@ -470,6 +471,32 @@ def find_labelled_date(text: str, labels: Sequence[str] = PUBLICATION_LABELS) ->
         return None
     except Exception:
         return None
+
+
+# A full date with its year (and time), as a detail line shows it without a label.
+_FULL_DATE = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)|年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?)?"
+)
+# A label and its colon right before a date: that date is labelled (成文日期：, 有效期至：).
+_LABEL_BEFORE = re.compile(r"[\u4e00-\u9fff]\s*[:：]\s*[(（\[【]?\s*$")
+
+
+def find_unlabelled_date(text: str) -> str | None:
+    """The first full date (year, month, day, maybe a time) in ``text`` that follows no
+    label, as a detail line by a headline shows it (``2018-04-19 17:32:17  浏览次数：``).
+
+    Why: some templates print the publication date by the headline with no label at all.
+    Only meant for those few lines: a labelled date (成文日期：…) is never taken here, and
+    year-less dates are not dates without a label.
+    """
+    if not isinstance(text, str) or not text:
+        return None
+    normalised = _normalise(text)
+    for match in _FULL_DATE.finditer(normalised):
+        if not _LABEL_BEFORE.search(normalised, max(0, match.start() - 12), match.start()):
+            return text[match.start() : match.end()].strip()
+    return None
 
 
 # --- titles ---------------------------------------------------------------------------------

@@ -1,16 +1,17 @@
 """Listing page objects: a column page → its article links, the next page and the page count.
 
-The main list is the group of sibling items (`li`, `tr`, `dd`) whose links carry a date;
-menus, sidebars and hot lists rarely do, and lose to the longest such group. A platform
-declares its list and pager selectors where it has them; script-only pagination
-(`createPageHTML(n, cur, "index", "html")`, count-down page files, `'index_' + i + '.html'`)
-is read from the page's scripts.
+A platform declares its list and pager selectors where it has them; else the main list is
+found by listitems.py (dated items, blocks of one list, undated title lists). Script-only
+pagination is read from the page's scripts: `createPageHTML(n, cur, "index", "html")`
+(createpage.py), count-down page files (countdown.py), page URLs concatenated from literals
+and variables, list APIs (scriptpager.py). A JSON/JSONP reply of such an API is a listing
+page too (jsonlist.py). A script pager that cannot be resolved gives no next page and says
+why in `pager_unresolved`.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
@@ -21,31 +22,24 @@ from parsel import Selector
 from govcrawl.extraction.countdown import CountdownPager, parse_countdown_pager
 from govcrawl.extraction.createpage import CreatePagePager, parse_create_page_html
 from govcrawl.extraction.domindex import DomIndex
-from govcrawl.extraction.html import text_content, xpath
+from govcrawl.extraction.html import css, text_content, xpath
+from govcrawl.extraction.jsonlist import json_records, next_api_page, parse_json_reply
+from govcrawl.extraction.listitems import DATE_IN_TEXT, find_list_items
 from govcrawl.extraction.parse import parse_response
+from govcrawl.extraction.scriptpager import (
+    ScriptPager,
+    parse_script_pager,
+    script_number,
+    script_page_count,
+)
 from govcrawl.extraction.text import normalize_space
 from govcrawl.extraction.urls import join_url
 
-# A listing date: 2020-04-22, 2020/4/22, 2020年4月22日, or year-less 04-22 / 4.22 with a
-# two-digit day (so 增长1.5倍 is not a date).
-_DATE_IN_TEXT = re.compile(
-    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?"
-    r"|(?<![\d.])(?:0?[1-9]|1[0-2])[-/.](?:0[1-9]|[12]\d|3[01])(?![\d.])"
-)
-_MAX_ITEM_DEPTH = 3
-_MAX_ITEM_TEXT = 400
 _NEXT_TEXTS = ("下一页", "下页", "下一頁", "后页", "後頁", "下一页>", "下一页 >", ">", "›", "»")
-_PAGE_COUNT = re.compile(
-    r"共\s*(\d+)\s*页|\d+\s*/\s*(\d+)\s*页|(?:totalPage|countPage|pageCount)\s*[:=]\s*(\d+)"
-)
+_PAGE_COUNT = re.compile(r"共\s*(\d+)\s*页|\d+\s*/\s*(\d+)\s*页")
 _CURRENT_PAGE = re.compile(
     r"当前(?:第|页)?\s*[:：]?\s*(\d+)|(\d+)\s*/\s*\d+\s*页|(?:currentPage|curPage)\s*[:=]\s*(\d+)"
     r"|setPage[\"']?\s*[(,]\s*(\d+)"
-)
-# A page URL assembled in a script: 'index_' + i + '.html', "list.jsp?page=" + pageNo
-_SCRIPT_PAGE_URL = re.compile(
-    r"""["']([^"'\s<>+]*?[_=/-])["']\s*\+\s*\(?\s*[A-Za-z_$][\w$]*\s*\)?"""
-    r"""(?:\s*\+\s*["']([^"'\s<>+]*)["'])?"""
 )
 WECHAT_HOSTS = ("mp.weixin.qq.com", "weixin.qq.com")
 
@@ -93,10 +87,20 @@ class ListingPage:
         self.selector = selector
         self.context = context or ListingContext()
         self.site_hosts = tuple(h.lower() for h in self.context.site_hosts) or (_host(url),)
+        self._block_dates: dict[Any, str] = {}  # item → date shown by its block (listitems)
+        # The text as served, when known: a JSON/JSONP list reply must be read from it.
+        self.served_text: str | None = None
 
     @classmethod
     def from_response(cls, response: Any, context: ListingContext | None = None) -> ListingPage:
-        return cls(response.url, parse_response(response), context)
+        page = cls(response.url, parse_response(response), context)
+        page.served_text = response.text
+        return page
+
+    @cached_property
+    def json_reply(self) -> Any | None:
+        """The page's JSON when it is a list API's reply (jsonlist.py), else None."""
+        return parse_json_reply(self.served_text)
 
     @cached_property
     def index(self) -> DomIndex:
@@ -104,36 +108,31 @@ class ListingPage:
         return DomIndex(self.selector.root)
 
     def _items(self) -> list[Selector]:
-        """The main list's items: the platform's, else the largest group of sibling
-        elements that each hold a link and a date outside it (li, tr, div, dd …)."""
-        for css in self.item_css:
-            items = self.index.select(css)
+        """The main list's items: the platform's, else what `find_list_items` finds."""
+        for item_css in self.item_css:
+            items = self.index.select(item_css)
             if items:
                 return [Selector(root=item, type="html") for item in items]
-        groups: dict[tuple[Any, str], list[Any]] = defaultdict(list)
-        for link in xpath("//body//a[@href]")(self.selector.root):
-            if len(normalize_space(text_content(link) or link.get("title") or "")) < 4:
-                continue
-            link_text = text_content(link)
-            node = link
-            for _ in range(_MAX_ITEM_DEPTH):
-                node = node.getparent()
-                if node is None or node.tag in ("body", "html"):
-                    break
-                text = text_content(node)
-                if len(text) > _MAX_ITEM_TEXT:  # a container of many items, not an item
-                    break
-                if _DATE_IN_TEXT.search(text.replace(link_text, " ")):
-                    item_group = groups[(node.getparent(), node.tag)]
-                    if not item_group or item_group[-1] is not node:
-                        item_group.append(node)
-                    break
-        best = max(groups.values(), key=len, default=[])
-        return [Selector(root=node, type="html") for node in best]
+        items, self._block_dates = find_list_items(self.selector.root)
+        return [Selector(root=node, type="html") for node in items]
+
+    def _link(self, url: str, title: str, date: str | None) -> ListingLink:
+        host = _host(url)
+        return ListingLink(
+            url=url,
+            title=title,
+            date=date,
+            offsite=host not in self.site_hosts,
+            wechat=host in WECHAT_HOSTS,
+        )
 
     @cached_property
     def article_links(self) -> list[ListingLink]:
         """Main-list links in page order, absolute and deduplicated."""
+        if self.json_reply is not None:
+            records = json_records(self.json_reply)
+            joined = ((join_url(self.url, r.url), r) for r in records)
+            return [self._link(url, r.title, r.date) for url, r in joined if url is not None]
         links, seen = [], set()
         for item in self._items():
             anchors = [
@@ -156,17 +155,9 @@ class ListingPage:
             other_text = normalize_space(
                 " ".join(item.xpath(".//text()").getall()).replace(shown, " ")
             )
-            date = _DATE_IN_TEXT.search(other_text)
-            host = _host(url)
-            links.append(
-                ListingLink(
-                    url=url,
-                    title=title,
-                    date=date.group(0) if date else None,
-                    offsite=host not in self.site_hosts,
-                    wechat=host in WECHAT_HOSTS,
-                )
-            )
+            date = DATE_IN_TEXT.search(other_text)
+            shown_date = date.group(0) if date else self._block_dates.get(item.root)
+            links.append(self._link(url, title, shown_date))
         return links
 
     @cached_property
@@ -179,17 +170,31 @@ class ListingPage:
         """A pager whose page files count down from the last page (`index_958_198.html`)."""
         return parse_countdown_pager(self._scripts)
 
-    def next_page(self) -> str | None:
-        """URL of the next listing page, or None on the last one."""
-        scope = self._pager_scope
-        for anchor in scope.css("a[href]"):
-            text = normalize_space("".join(anchor.css("::text").getall()))
-            href = anchor.attrib["href"].strip()
-            if (text in _NEXT_TEXTS or anchor.attrib.get("rel") == "next") and not href.startswith(
+    @cached_property
+    def _next_page_link(self) -> str | None:
+        """The pager's 下一页 link (`""`: it points to this page, the last one). Read with
+        lxml directly: a parsel Selector per anchor and text node costs more than the rest."""
+        for anchor in css("a[href]")(self._pager_scope.root):
+            text = normalize_space(text_content(anchor))
+            href = anchor.get("href", "").strip()
+            if (text in _NEXT_TEXTS or anchor.get("rel") == "next") and not href.startswith(
                 ("javascript:", "#")
             ):
                 url = join_url(self.url, href)
-                return None if url in (None, self.url) else url
+                if url is None:  # a malformed 下一页 link: no next page from it
+                    continue
+                return "" if url == self.url else url
+        return None
+
+    def next_page(self) -> str | None:
+        """URL of the next listing page, or None on the last one (and when the page's script
+        pager cannot be resolved: see `pager_unresolved`)."""
+        if self.json_reply is not None:
+            assert self.served_text is not None  # a reply is only read from served text
+            return next_api_page(self.url, self.served_text, bool(self.article_links))
+        link = self._next_page_link
+        if link is not None:
+            return link or None
         if self.script_pager:
             following = self.script_pager.current + 1
             if following >= self.script_pager.count:
@@ -199,27 +204,40 @@ class ListingPage:
             return self.countdown_pager.next_page(self.url)
         return self._scripted_next_page()
 
+    @cached_property
+    def concat_pager(self) -> ScriptPager | None:
+        """A page URL a script assembles by concatenation (scriptpager.py), if any."""
+        return parse_script_pager(self._scripts)
+
+    @property
+    def pager_unresolved(self) -> str | None:
+        """Why the page's script pager gives no next page although it builds page URLs
+        (`unresolved_variable`, `empty_part`); None when it resolves or there is none. The
+        crawl counts it as `pagination_stopped/unresolved_pager`."""
+        if self._next_page_link is not None or self.script_pager or self.countdown_pager:
+            return None
+        return self.concat_pager.unresolved if self.concat_pager else None
+
     def _scripted_next_page(self) -> str | None:
         """Next page of a pager that builds its links in a script (`location.href =
-        'index_' + i + '.html'`, `"Column.shtml?p5=28&p7=" + pageNo`): the URL pattern
-        from the script, the current page from the pager's text (1 when it says none)."""
-        template = next(
-            (
-                match.groups()
-                for script in self._scripts
-                if "location" in script or "href" in script
-                for match in _SCRIPT_PAGE_URL.finditer(script)
-            ),
-            None,
-        )
-        if template is None:
+        'index_' + i + '.html'`, `"Column.shtml?p5=28&p7=" + pageNo`, a list API's URL): the
+        URL pattern from the script; the page number the script assigns its variable, else
+        the current page (from the pager's text, 1 when it says none) plus one. A current
+        page of 0 means the pager counts from 0 (TRS: `var currentPage = 0`)."""
+        pager = self.concat_pager
+        if pager is None or pager.url is None:
             return None
         current = self._current_page()
         total = self.total_pages()
-        if total is not None and current >= total:
+        last = total - 1 if current == 0 and total is not None else total
+        if last is not None and current >= last:
             return None
-        prefix, suffix = template
-        return urljoin(self.url, f"{prefix}{current + 1}{suffix or ''}")
+        number = script_number(self._scripts, pager.url.variable)
+        if pager.url.api and not self.article_links:  # the list is the API's first reply
+            number = pager.url.start or number or current
+        elif number is None or number <= current:
+            number = current + 1
+        return urljoin(self.url, pager.url.page(number))
 
     def _current_page(self) -> int:
         match = _CURRENT_PAGE.search(self._pager_text)
@@ -227,13 +245,13 @@ class ListingPage:
 
     @cached_property
     def _scripts(self) -> list[str]:
-        return self.selector.xpath("//script/text()").getall()
+        return [str(text) for text in xpath("//script/text()")(self.selector.root)]
 
     @cached_property
     def _pager_text(self) -> str:
         """Text and scripts of the pager (of the whole page when no pager is declared)."""
-        scope = self._pager_scope
-        return " ".join([*scope.xpath(".//text()").getall(), *self._scripts])
+        texts = xpath(".//text()")(self._pager_scope.root)
+        return " ".join([*texts, *self._scripts])
 
     def total_pages(self) -> int | None:
         """Number of pages of the column, when the page says."""
@@ -242,7 +260,9 @@ class ListingPage:
         if self.countdown_pager:
             return self.countdown_pager.count
         match = _PAGE_COUNT.search(self._pager_text)
-        return int(next(group for group in match.groups() if group)) if match else None
+        if match:
+            return int(next(group for group in match.groups() if group))
+        return script_page_count(self._pager_text)
 
     @property
     def _pager_scope(self) -> Selector:

@@ -30,12 +30,12 @@ def _platform(portal: Portal | None) -> Platform | None:
     return platform_for(portal.platform)
 
 
-def _parsed(html: bytes | str, url: str) -> Any:
+def _parsed(response: Any, url: str) -> Any:
     """The page's selector; a page beyond the parser's bounds is `Rejected` by reason."""
     from pipelines import Rejected
 
     try:
-        return parse_response(saved_response(html, url))
+        return parse_response(response)
     except UnparsablePage as refused:
         raise Rejected(refused.reason, url) from None
 
@@ -47,7 +47,7 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
 
     portal = portal_for_url(url)
     platform = _platform(portal)
-    selector = _parsed(html, url)
+    selector = _parsed(saved_response(html, url), url)
     index = DomIndex(selector.root)
     page_class = platform.article_page if platform else article_page_for(index)
     page = page_class(url, selector, index)
@@ -62,13 +62,16 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
 
 
 def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
-    """Main-list links, next page and page count of a listing page (raises `Rejected` for a
-    page beyond the parser's bounds)."""
+    """Main-list links, next page and page count of a listing page, and why its script
+    pager gave no next page when it could not be resolved (`pager_unresolved`). Raises
+    `Rejected` for a page beyond the parser's bounds."""
     portal = portal_for_url(url)
     platform = _platform(portal)
     page_class = platform.listing_page if platform else ListingPage
     context = ListingContext(site_hosts=portal.domains) if portal else None
-    page = page_class(url, _parsed(html, url), context)
+    response = saved_response(html, url)
+    page = page_class(url, _parsed(response, url), context)
+    page.served_text = response.text
     return {
         "article_links": [
             {
@@ -82,4 +85,5 @@ def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
         ],
         "next_page": page.next_page(),
         "total_pages": page.total_pages(),
+        "pager_unresolved": page.pager_unresolved,
     }
