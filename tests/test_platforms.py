@@ -59,7 +59,9 @@ def test_trs_pager_ignores_the_function_definition_and_unresolved_calls():
 
 def trs_listing(items: str, current: int, count: int = 4) -> str:
     return f"""<html><body>
-    <div class="side"><ul><li><a href="/hot/t20250101_1.html">热点</a></li></ul></div>
+    <div class="side"><ul><li><a href="/hot/t20250101_1.html">郧西热点新闻一</a><span>01-01</span></li>
+    <li><a href="/hot/t20250102_2.html">郧西热点新闻二</a><span>01-02</span></li>
+    <li><a href="/hot/t20250103_3.html">郧西热点新闻三</a><span>01-03</span></li></ul></div>
     <ul class="list-news">{items}</ul>
     <div id="page_div"><script>createPageHTML({count}, {current}, "index", "shtml");</script></div>
     </body></html>"""

@@ -80,6 +80,9 @@ class ListingPage:
     """Links and pagination of a listing page. Subclasses declare selectors, tried in order."""
 
     item_css: ClassVar[tuple[str, ...]] = ()
+    # The main list's container on the platform's template: present but empty means the
+    # page lists nothing (no generic search of the page).
+    list_css: ClassVar[tuple[str, ...]] = ()
     pager_css: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, url: str, selector: Selector, context: ListingContext | None = None) -> None:
@@ -108,11 +111,15 @@ class ListingPage:
         return DomIndex(self.selector.root)
 
     def _items(self) -> list[Selector]:
-        """The main list's items: the platform's, else what `find_list_items` finds."""
+        """The main list's items: the platform's, else what `find_list_items` finds — unless
+        the platform's list container is there and empty (a stub page lists nothing; its
+        sidebar is no main list)."""
         for item_css in self.item_css:
             items = self.index.select(item_css)
             if items:
                 return [Selector(root=item, type="html") for item in items]
+        if self.index.first(self.list_css) is not None:
+            return []
         items, self._block_dates = find_list_items(self.selector.root)
         return [Selector(root=node, type="html") for node in items]
 

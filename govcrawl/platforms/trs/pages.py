@@ -28,6 +28,7 @@ class TrsArticlePage(ArticlePage):
 
 class TrsListingPage(ListingPage):
     item_css = ("ul.list-news > li", ".xwlb li", ".list li")
+    list_css = ("ul.list-news", ".xwlb", ".list")
     pager_css = ("#page_div", ".page", ".pagination")
 
     @property
