@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 DEFAULT_REPLAY_ROOT = REPLICAS
 EXIT_USAGE, EXIT_FAILED = 2, 1
+# Finish reasons of a run stopped by a guard (RELIABILITY.md): the crawl exits 1.
+STOPPED_REASONS = {
+    "disk_full": "the disk refused a write; nothing half-written was kept: free space, run again",
+    "output_locked": "another run is using the output directory",
+}
 
 
 class CliError(Exception):
@@ -153,6 +158,7 @@ def _outcome(run: PortalRun) -> dict[str, Any]:
         "skipped": counters["requests_skipped/stored_before"],
         "dropped": counters["dropped"],
         "lost": counters["pages_lost"],
+        "seen_store_errors": counters["errors/seen_store"],
         "columns": counters["columns"],
         "responses": sum(n for key, n in counters.items() if key.startswith("responses/")),
         "errors": {
@@ -178,6 +184,11 @@ def _problem(outcome: dict[str, Any]) -> str | None:
     if health.get("verdict") == "red":
         reasons = "; ".join(health.get("reasons") or []) or "see its manifest"
         return f"{outcome['finish_reason']}: {reasons}"
+    if outcome["finish_reason"] in STOPPED_REASONS:
+        reason = outcome["finish_reason"]
+        return f"stopped ({reason}): {STOPPED_REASONS[reason]}"
+    if outcome["seen_store_errors"]:
+        return "the seen-store could not be written; the next run reconciles the dump"
     if outcome["finish_reason"] != "finished":
         return f"run ended early ({outcome['finish_reason']})"
     return None
@@ -247,10 +258,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     settings = _settings()
     from scrapy.crawler import CrawlerProcess
 
-    from govcrawl.runs.portalrun import PORTAL_CLOSED, new_run_id
+    from govcrawl.runs.output import hold_output
+    from govcrawl.runs.portalrun import PORTAL_CLOSED
+    from govcrawl.stores.lock import OutputLocked, new_run_id
 
+    try:  # held until the process exits; its crawlers share it (OutputGuard)
+        hold_output(Path(args.output))
+    except OutputLocked as locked:
+        raise CliError(str(locked), EXIT_FAILED) from None
     settings.set("GOVCRAWL_OUTPUT_DIR", args.output, priority="cmdline")
-    settings.set("GOVCRAWL_RUN_ID", new_run_id(), priority="cmdline")
+    settings.set("GOVCRAWL_RUN_ID", new_run_id(args.output), priority="cmdline")
     if args.log_level:
         settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
     if args.attachments:

@@ -5,6 +5,8 @@ aggressive clients, so robots.txt is obeyed, concurrency per site is low and Aut
 adapts the delay to the server's latency.
 """
 
+import os
+
 BOT_NAME = "govcrawl"
 # One spider per registry row (govcrawl/registry/portals.csv) plus `auto`.
 SPIDER_LOADER_CLASS = "govcrawl.registry.spiderloader.RegistrySpiderLoader"
@@ -51,11 +53,23 @@ DOWNLOADER_MIDDLEWARES = {
     "govcrawl.replay.server.ReplayProxyMiddleware": 740,
     # `govcrawl record`: save responses as a fixture (after decompression, at 580).
     "govcrawl.maintain.record.RecordResponses": 580,
+    **{  # Guards (govcrawl/guards, RELIABILITY.md): bounds, hosts, charsets, WAF redirects.
+        "govcrawl.guards.requests.StayInBoundsMiddleware": 40,  # before the offsite check
+        "govcrawl.guards.requests.ListingPagesMiddleware": 56,
+        "govcrawl.guards.requests.RequestBudgetMiddleware": 560,
+        "govcrawl.guards.responses.RedirectGuardMiddleware": 650,
+        "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+        "govcrawl.guards.responses.BoundedDecompressionMiddleware": 590,
+        "govcrawl.guards.responses.ResponseBoundsMiddleware": 587,
+        "govcrawl.guards.responses.CharsetMiddleware": 585,
+    },
 }
 SPIDER_MIDDLEWARES = {
     # Closest to the engine: what each portal has in flight, so that a portal is closed
     # (manifest, dump) as soon as it is done and the next one starts.
     "govcrawl.middlewares.PortalAccountingMiddleware": 10,
+    # Closest to the spider: a page whose callback raises fails alone, counted by reason.
+    "govcrawl.guards.pages.PageIsolationMiddleware": 950,
     # Per-response work nobody reads: no DEPTH_LIMIT, and depth is not a column's walk
     # (max_pages is). Measured with the downloader stats below: -4% CPU per page.
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
@@ -79,11 +93,14 @@ ITEM_PIPELINES = {
     # page whose substance is its attachment keeps the attachment's text.
     "govcrawl.attachments.pipeline.AttachmentsPipeline": 50,
     "pipelines.clean.CleanPipeline": 100,
+    "govcrawl.guards.records.TextBoundPipeline": 150,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
     "pipelines.jsonl.JsonLinesPipeline": 800,
 }
 EXTENSIONS = {
+    # One run per output directory; dumps of runs that died reconciled into the seen-store.
+    "govcrawl.runs.output.OutputGuard": 100,
     "govcrawl.runs.manifest.RunManifest": 500,
     "govcrawl.runs.logformatter.QuietNetworkErrors": 0,
     # On PORTAL_CLOSED, in this order: health verdict and finish reason (before the manifest
@@ -116,6 +133,32 @@ GOVCRAWL_REPLAY_PROXY = ""
 # how many articles a recording fetches.
 GOVCRAWL_RECORD_DIR = ""
 GOVCRAWL_RECORD_ARTICLES = 10
+
+# --- bounds and guards (govcrawl/guards; RELIABILITY.md says which fault each one meets) ---
+# Government pages are 20 KB-2 MB of HTML (a few reach 10 MB with inline base64 images;
+# attachments have their own bound, GOVCRAWL_ATTACHMENT_MAXSIZE). The bound applies after
+# decompression too (a gzip bomb), and a 26 MB page of `<br>` never reaches the parser.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# A real chain is 1-3 redirects; a loop is cut at 5 instead of Scrapy's 20.
+REDIRECT_MAX_TIMES = 5
+# Every connection's resolved address is checked: no loopback, private, link-local, CGNAT,
+# multicast or metadata address (the replay proxy excepted).
+TWISTED_DNS_RESOLVER = "govcrawl.guards.addresses.GuardedResolver"
+# Scrapy's cookie middleware asks tldextract for the public-suffix list, which fetches it
+# from publicsuffix.org on first use: a request no guard sees, to a host that is no portal.
+# Empty: tldextract's bundled list. Set here, before Scrapy imports its cookie middleware.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+# Networks a crawl may reach although they are not public (say, an egress proxy).
+GOVCRAWL_ALLOWED_NETWORKS: list[str] = []
+# Tags one page may hold: more are refused before parsing (bounded memory).
+GOVCRAWL_MAX_PAGE_TAGS = 250_000
+# Characters of text one record may hold: a longer one is dropped, counted.
+GOVCRAWL_MAX_TEXT_CHARS = 1_000_000
+# Listing pages per column (the default bound behind --max-pages; 0: none).
+GOVCRAWL_MAX_LISTING_PAGES = 500
+# Requests per portal and run, retries and redirects included (0: none).
+GOVCRAWL_MAX_REQUESTS_PER_PORTAL = 200_000
 # Attachments: download and read them (`govcrawl crawl --attachments`), each up to
 # GOVCRAWL_ATTACHMENT_MAXSIZE bytes and GOVCRAWL_ATTACHMENT_MAXCHARS characters of text,
 # stored by content hash in FILES_STORE (empty: <GOVCRAWL_OUTPUT_DIR>/attachments).

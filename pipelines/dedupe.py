@@ -1,10 +1,12 @@
 """Dedupe by URL hash: within a run (in memory) and across runs (the persistent seen-store).
 
 The spider already skips articles whose listing link is stored; this pipeline catches the
-rest (an article reached under another URL, the same article twice in one run). A hash
-enters the seen-store only when its record has passed every pipeline (the `item_scraped`
-signal), so an article that failed to be written is fetched again next run. The in-run
-memory is per portal and freed when the portal's run closes.
+rest (an article reached under another URL, the same article twice in one run). Hashes
+enter the seen-store from the dump once it is durable (`govcrawl.runs.output.OutputGuard`
+when the portal's run closes, or the next run's reconciliation of a dump whose run died),
+never before: an article that failed to be written is fetched again next run, and one
+written is never written twice, whatever the moment of a crash (`govcrawl.stores.log`).
+The in-run memory is per portal and freed when the portal's run closes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -28,8 +29,6 @@ class DedupePipeline:
         self.stats = crawler.stats
         self.store = store
         self.in_run: dict[str, set[str]] = {}
-        if store is not None:
-            crawler.signals.connect(self.remember, signal=signals.item_scraped)
         crawler.signals.connect(self.portal_closed, signal=PORTAL_CLOSED)
 
     @classmethod
@@ -50,10 +49,6 @@ class DedupePipeline:
             raise drop(self.stats, "stored_before", adapter["url"], "INFO")
         seen.add(key)
         return item
-
-    def remember(self, item: Any) -> None:
-        adapter = ItemAdapter(item)
-        self.store.add(adapter.get("portal") or "", [adapter["url_hash"]])  # type: ignore[union-attr]
 
     def portal_closed(self, portal_run: PortalRun) -> None:
         self.in_run.pop(portal_run.portal, None)

@@ -192,13 +192,23 @@ def test_dedupe_within_a_run_ignores_query_order_and_fragment(tmp_path):
 
 
 def test_dedupe_across_runs_remembers_only_records_that_were_written(tmp_path):
+    """Hashes enter the seen-store from the dump, once it is durable (when the portal's
+    run closes): a record that passed dedupe but was never written is fetched next run."""
+    from govcrawl.runs.output import OutputGuard
+    from govcrawl.runs.portalrun import portal_runs
+
     record = clean_article(article())
     unwritten = clean_article(article(url="http://www.zijin.gov.cn/b.html"))
     first_run = crawler_for(tmp_path)
+    OutputGuard.from_crawler(first_run)  # finishes the dump when the portal closes
+    portal_runs(first_run).start("gd_zijin", {})
     pipeline = DedupePipeline.from_crawler(first_run)
+    writer = JsonLinesPipeline.from_crawler(first_run)
     pipeline.process_item(record)
-    pipeline.process_item(unwritten)  # passes dedupe, but never reaches item_scraped
-    first_run.signals.send_catch_log(signals.item_scraped, item=record, response=None, spider=None)
+    pipeline.process_item(unwritten)  # passes dedupe, but is never written
+    writer.process_item(record)
+    closed = portal_runs(first_run).close("gd_zijin", "finished")
+    assert closed is not None and closed.counters["remembered"] == 1
     first_run.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
 
     second_run = crawler_for(tmp_path)

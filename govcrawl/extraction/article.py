@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import cached_property, partial
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -36,6 +36,7 @@ from govcrawl.extraction.meta import gov_meta
 from govcrawl.extraction.notarticle import not_article_reason
 from govcrawl.extraction.parse import parse_response, saved_response
 from govcrawl.extraction.text import fold, is_boilerplate, normalize_space
+from govcrawl.extraction.urls import join_url
 
 ATTACHMENT_EXTENSIONS = (
     ".pdf .doc .docx .xls .xlsx .wps .et .ppt .pptx .zip .rar .7z .ofd .txt .csv .tif"
@@ -162,8 +163,9 @@ class ArticlePage:
     def meta(self) -> dict[str, str]:
         return gov_meta(self.selector)
 
-    def absolute(self, href: str) -> str:
-        return urljoin(self.url, href.strip())
+    def absolute(self, href: str) -> str | None:
+        """`href` made absolute; None for a malformed one (`http://[`), which is skipped."""
+        return join_url(self.url, href)
 
     # --- body ----------------------------------------------------------------------------
 
@@ -483,8 +485,11 @@ class ArticlePage:
             src = img.get("src", "").strip()
             if not src or src.startswith("data:"):
                 continue
+            url = self.absolute(src)
+            if url is None:
+                continue
             caption = normalize_space(img.get("alt") or img.get("title") or "")
-            images.append({"url": self.absolute(src), "caption": caption or None})
+            images.append({"url": url, "caption": caption or None})
         return images
 
     def attachments(self) -> list[dict[str, str]]:
@@ -498,6 +503,8 @@ class ArticlePage:
         attachments, seen = [], set()
         for link in links:
             url = self.absolute(link.get("href", ""))
+            if url is None:  # a malformed link costs only itself
+                continue
             name = normalize_space(" ".join(link.itertext())) or normalize_space(
                 link.get("title") or ""
             )

@@ -33,6 +33,7 @@ from govcrawl.extraction.scriptpager import (
     script_page_count,
 )
 from govcrawl.extraction.text import normalize_space
+from govcrawl.extraction.urls import join_url
 
 _NEXT_TEXTS = ("下一页", "下页", "下一頁", "后页", "後頁", "下一页>", "下一页 >", ">", "›", "»")
 _PAGE_COUNT = re.compile(r"共\s*(\d+)\s*页|\d+\s*/\s*(\d+)\s*页")
@@ -137,7 +138,8 @@ class ListingPage:
         """Main-list links in page order, absolute and deduplicated."""
         if self.json_reply is not None:
             records = json_records(self.json_reply)
-            return [self._link(urljoin(self.url, r.url), r.title, r.date) for r in records]
+            joined = ((join_url(self.url, r.url), r) for r in records)
+            return [self._link(url, r.title, r.date) for url, r in joined if url is not None]
         links, seen = [], set()
         for item in self._items():
             anchors = [
@@ -150,8 +152,8 @@ class ListingPage:
             anchor = max(
                 anchors, key=lambda a: len(normalize_space("".join(a.css("::text").getall())))
             )
-            url = urljoin(self.url, anchor.attrib["href"].strip())
-            if url in seen:
+            url = join_url(self.url, anchor.attrib["href"])
+            if url is None or url in seen:  # a malformed link costs only itself
                 continue
             seen.add(url)
             shown = normalize_space("".join(anchor.css("::text").getall()))
@@ -185,7 +187,9 @@ class ListingPage:
             if (text in _NEXT_TEXTS or anchor.get("rel") == "next") and not href.startswith(
                 ("javascript:", "#")
             ):
-                url = urljoin(self.url, href)
+                url = join_url(self.url, href)
+                if url is None:  # a malformed 下一页 link: no next page from it
+                    continue
                 return "" if url == self.url else url
         return None
 

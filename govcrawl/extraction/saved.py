@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from govcrawl.extraction.domindex import DomIndex
 from govcrawl.extraction.listing import ListingContext, ListingPage
-from govcrawl.extraction.parse import parse_response, saved_response
+from govcrawl.extraction.parse import UnparsablePage, parse_response, saved_response
 from govcrawl.platforms import AUTO, article_page_for, platform_for
 from govcrawl.platforms.base import Platform
 from govcrawl.registry.divisions import region_from_site_code
@@ -30,6 +30,16 @@ def _platform(portal: Portal | None) -> Platform | None:
     return platform_for(portal.platform)
 
 
+def _parsed(response: Any, url: str) -> Any:
+    """The page's selector; a page beyond the parser's bounds is `Rejected` by reason."""
+    from pipelines import Rejected
+
+    try:
+        return parse_response(response)
+    except UnparsablePage as refused:
+        raise Rejected(refused.reason, url) from None
+
+
 def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
     """The record a crawl would write for this page (raises `Rejected` when it is none)."""
     from pipelines import Rejected
@@ -37,7 +47,7 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
 
     portal = portal_for_url(url)
     platform = _platform(portal)
-    selector = parse_response(saved_response(html, url))
+    selector = _parsed(saved_response(html, url), url)
     index = DomIndex(selector.root)
     page_class = platform.article_page if platform else article_page_for(index)
     page = page_class(url, selector, index)
@@ -53,13 +63,14 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
 
 def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
     """Main-list links, next page and page count of a listing page, and why its script
-    pager gave no next page when it could not be resolved (`pager_unresolved`)."""
+    pager gave no next page when it could not be resolved (`pager_unresolved`). Raises
+    `Rejected` for a page beyond the parser's bounds."""
     portal = portal_for_url(url)
     platform = _platform(portal)
     page_class = platform.listing_page if platform else ListingPage
     context = ListingContext(site_hosts=portal.domains) if portal else None
     response = saved_response(html, url)
-    page = page_class(url, parse_response(response), context)
+    page = page_class(url, _parsed(response, url), context)
     page.served_text = response.text
     return {
         "article_links": [

@@ -525,7 +525,11 @@ class ReplayServer:
 
     ``with ReplayServer(roots) as server: server.proxy_url`` → ``"http://127.0.0.1:PORT"``.
     ``roots`` is a root folder, a list of them, or a ready :class:`RecordedSites`.
+    A subclass may serve with its own request handler (``handler_class``, a subclass of
+    ``_Handler``): the test suite's fault-injecting server does.
     """
+
+    handler_class: type[_Handler] = _Handler
 
     def __init__(
         self,
@@ -562,7 +566,7 @@ class ReplayServer:
             context.load_cert_chain(cert, key)
             context.set_alpn_protocols(["http/1.1"])
             self.ssl_context = context
-            httpd = _HTTPServer((self.host, self.port), _Handler)
+            httpd = _HTTPServer((self.host, self.port), self.handler_class)
         except BaseException:
             shutil.rmtree(self._cert_dir, ignore_errors=True)
             self._cert_dir = None

@@ -16,11 +16,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from govcrawl.record import utc_now_iso
+from govcrawl.stores.lock import new_run_id
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -100,11 +100,6 @@ class PortalRun:
         }
 
 
-def new_run_id() -> str:
-    """Sortable UTC timestamp naming one run's files, e.g. `20261122T131500Z`."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 class PortalRuns:
     """The open `PortalRun`s of one crawl, by portal name.
 
@@ -116,7 +111,10 @@ class PortalRuns:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.run_id: str = crawler.settings.get("GOVCRAWL_RUN_ID") or new_run_id()
+        # `govcrawl crawl` sets the id under the output lock; `scrapy crawl` picks it here.
+        self.run_id: str = crawler.settings.get("GOVCRAWL_RUN_ID") or new_run_id(
+            crawler.settings.get("GOVCRAWL_OUTPUT_DIR", "output")
+        )
         self.replay = bool(crawler.settings.get("GOVCRAWL_REPLAY_PROXY"))
         self.open: dict[str, PortalRun] = {}
         self.closed = 0

@@ -40,6 +40,7 @@ from twisted.python.failure import Failure
 from govcrawl.extraction.dates import parse_date
 from govcrawl.extraction.listing import ListingContext
 from govcrawl.extraction.meta import gov_meta
+from govcrawl.guards.traps import listing_trap_reason, url_trap_reason
 from govcrawl.items import ArticleItem
 from govcrawl.platforms import AUTO, platform_for
 from govcrawl.platforms.base import NoListing
@@ -48,12 +49,15 @@ from govcrawl.record import url_hash
 from govcrawl.registry.divisions import region_from_site_code
 from govcrawl.registry.portals import Portal, registry
 from govcrawl.registry.region import Region
+from govcrawl.runs.output import interrupted_portals
 from govcrawl.runs.portalrun import PortalRun, PortalRuns, portal_runs
 from govcrawl.stores.seen import SeenStore, seen_store_for
 
 ARTICLE_META = "govcrawl_article"  # request meta: this request fetches an article
 LISTING_META = "govcrawl_listing"  # request meta: the ListingContext of a listing request
 PORTAL_META = "govcrawl_portal"  # request meta: the name of the portal it serves
+# Request meta of a listing page: the article links of the page before it (trap detection).
+PREVIOUS_LINKS_META = "govcrawl_previous_links"
 TICKET_META = "govcrawl_ticket"  # request meta: its number among the portal's pending ones
 DEFAULT_ACTIVE_PORTALS = 64
 # While `start()` waits for a portal to finish: how often it checks that the crawl still
@@ -219,7 +223,11 @@ class PortalSpider(scrapy.Spider):
                 context = ListingContext(
                     site_hosts=portal.domains, column=column.label, platform=column.platform
                 )
-                yield self._request(state, column.url, self.parse_listing, {LISTING_META: context})
+                # dont_filter: a JOBDIR left by a killed run has the start URLs in its
+                # requests.seen but no queue (Scrapy saves it only at a clean close).
+                yield self._request(
+                    state, column.url, self.parse_listing, {LISTING_META: context}, True
+                )
             # The engine has scheduled the last request by the time it asks for more.
             state.starting = False
             self._finish_if_done(state)
@@ -241,13 +249,19 @@ class PortalSpider(scrapy.Spider):
         return state
 
     def _request(
-        self, state: PortalState, url: str, callback: Any, meta: dict[str, Any]
+        self,
+        state: PortalState,
+        url: str,
+        callback: Any,
+        meta: dict[str, Any],
+        dont_filter: bool = False,
     ) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_request_error,
             meta={**meta, PORTAL_META: state.name},
+            dont_filter=dont_filter,
         )
 
     def count(self, state: PortalState, key: str, n: int = 1) -> None:
@@ -505,7 +519,13 @@ class PortalSpider(scrapy.Spider):
                 "channel": context.column,
                 "listing_date": link.date,
             }
-            yield self._request(state, link.url, self.parse_article, meta)
+            try:
+                request = self._request(state, link.url, self.parse_article, meta)
+            except ValueError as error:  # one bad link costs only itself
+                self.count(state, "errors/bad_link")
+                self.logger.warning("Bad link on %s: %r (%s)", response.url, link.url, error)
+                continue
+            yield request
         if stored_before:
             self.count(state, "requests_skipped/stored_before", len(stored_before))
             assert self.store is not None
@@ -518,18 +538,33 @@ class PortalSpider(scrapy.Spider):
                     "Pager not resolved (%s): %s", page.pager_unresolved, response.url
                 )
             return
-        if self.max_pages and context.page_number >= self.max_pages:
+        shown = [link.url for link in links]
+        trap = listing_trap_reason(response.meta.get(PREVIOUS_LINKS_META), shown, response.url)
+        trap = trap or url_trap_reason(response.urljoin(next_url))
+        if trap:
+            self.count(state, f"pagination_stopped/{trap}")
+            self.logger.warning("Column stopped (%s trap) at %s", trap, response.url)
+        elif self.max_pages and context.page_number >= self.max_pages:
             self.count(state, "pagination_stopped/max_pages")
         elif links and old == len(links):
             self.count(state, "pagination_stopped/since")
-        elif stored_before and len(stored_before) == len(wanted) and not self.full:
+        elif (
+            stored_before
+            and len(stored_before) == len(wanted)
+            and not self.full
+            # a run cut short stored pages in no order: walk on (govcrawl.runs.output)
+            and state.name not in interrupted_portals(self.crawler)
+        ):
             self.count(state, "pagination_stopped/nothing_new")
         else:
             yield self._request(
                 state,
                 response.urljoin(next_url),
                 self.parse_listing,
-                {LISTING_META: context.following(platform.carry(page))},
+                {
+                    LISTING_META: context.following(platform.carry(page)),
+                    PREVIOUS_LINKS_META: frozenset(shown),
+                },
             )
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:

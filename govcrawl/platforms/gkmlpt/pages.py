@@ -30,6 +30,7 @@ from govcrawl.extraction.dates import CHINA_TZ
 from govcrawl.extraction.listing import WECHAT_HOSTS, ListingContext, ListingLink, ListingPage
 from govcrawl.extraction.parse import parse_response
 from govcrawl.extraction.text import normalize_space
+from govcrawl.extraction.urls import join_url
 
 _SID = re.compile(r"\bSID\s*:\s*[\"']?(\w+)")
 _TREE = re.compile(r"\bTREE\s*:\s*(?=\[)")
@@ -149,7 +150,10 @@ class GkmlptListingPage(ListingPage):
             return []
         links = []
         for article in self.articles:
-            url = urldefrag(urljoin(self.url, article["url"].strip()))[0]
+            joined = join_url(self.url, str(article.get("url") or ""))
+            if joined is None:  # a malformed link costs only itself
+                continue
+            url = urldefrag(joined)[0]
             host = (urlsplit(url).hostname or "").lower()
             shown = article.get("display_publish_time") or article.get("date")
             links.append(

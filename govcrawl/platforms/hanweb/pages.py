@@ -207,7 +207,7 @@ class HanwebArticlePage(ArticlePage):
         known = {attachment["url"] for attachment in found}  # named by their text already
         for link in self.body_node.css("a[href*='downfile.jsp']"):
             url = self.absolute(link.attrib["href"])
-            if url in known:
+            if url is None or url in known:
                 continue
             filename = parse_qs(urlsplit(url).query).get("filename", [""])[0]
             if filename.lower().endswith(tuple(ATTACHMENT_EXTENSIONS)):

@@ -1,0 +1,191 @@
+"""The JSONL dumps as the crawl's durable log: whole lines in, torn tails repaired.
+
+Exactly once across kills rests on one rule: **the dump is the truth, the seen-store an
+index of it**. A line is appended whole or not at all (`append_line`: short writes are
+finished, a failed write is cut back off), and its hash is stored right after it (so that
+other workers sharing the store skip it at once); when the portal's run closes the dump is
+fsynced and the manifest says how many lines were remembered (counter `remembered`). A
+run that never closed (SIGKILL, crash) has no manifest, one whose seen-store failed says
+fewer were remembered than written: the next run's `reconcile` reads such a dump — what is
+on disk, after repairing a torn last line — into the seen-store and writes its manifest.
+Whatever the moment of a kill, every line on disk is remembered once, nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
+
+
+def append_line(fd: int, line: bytes) -> None:
+    """Appends all of `line` to the file open (O_APPEND) at `fd`, or nothing.
+
+    `write` may write part of a buffer (a full disk, a signal): the rest is written, and
+    if a write fails (ENOSPC, EIO, EDQUOT) the file is cut back to where the line started
+    before the error is raised, so no half line is ever left behind or counted.
+    """
+    start = os.fstat(fd).st_size
+    view = memoryview(line)
+    written = 0
+    try:
+        while written < len(line):
+            count = os.write(fd, view[written:])
+            if count <= 0:
+                raise OSError(28, "No space left on device (write returned 0)")
+            written += count
+    except OSError:
+        os.ftruncate(fd, start)
+        raise
+
+
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory (a new file's name is durable once its folder is)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def repair(path: Path) -> list[dict]:
+    """The records of a dump, after cutting off what a crash left unfinished: a last line
+    without its newline, and any line that does not parse (a power cut can leave a tail
+    of NUL bytes). The file is rewritten (atomically) only when something was cut."""
+    data = path.read_bytes()
+    records, kept, damaged = [], [], False
+    for raw in data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n"):
+        try:
+            records.append(json.loads(raw))
+            kept.append(raw)
+        except ValueError:
+            damaged = damaged or bool(raw)
+    if damaged or (data and not data.endswith(b"\n")):
+        temporary = path.with_name(path.name + ".repair")
+        temporary.write_bytes(b"".join(line + b"\n" for line in kept))
+        fsync_path(temporary)
+        temporary.replace(path)
+        fsync_path(path.parent)
+    return records
+
+
+def _counter(manifest: dict, name: str) -> int:
+    """A counter of a manifest in either layout (PortalRun counters, or Scrapy stats)."""
+    if "counters" in manifest:
+        return int(manifest["counters"].get(name, 0))
+    return int((manifest.get("stats") or {}).get(f"govcrawl/{name}", 0))
+
+
+def fully_remembered(manifest_path: Path) -> bool:
+    """Whether the run of this manifest put every line it wrote into the seen-store."""
+    try:
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return _counter(manifest, "remembered") >= _counter(manifest, "written")
+
+
+def unclosed_runs(output_dir: Path) -> Iterator[tuple[str, str, Path]]:
+    """`(portal, run_id, dump)` of every dump not fully remembered: its run wrote no
+    manifest, or one saying fewer lines were remembered than written. Only the newest
+    dumps of each portal are looked at, back to the last one fully remembered (every run
+    reconciles before it writes, so older ones are)."""
+    for portal_dir in sorted(p for p in Path(output_dir).iterdir() if p.is_dir()):
+        for dump in sorted(portal_dir.glob("*.jsonl"), reverse=True):
+            run_id = dump.name.removesuffix(".jsonl")
+            if fully_remembered(dump.with_name(f"{run_id}.manifest.json")):
+                break
+            yield portal_dir.name, run_id, dump
+
+
+def interrupted_walks(output_dir: Path) -> set[str]:
+    """Portals whose newest run did not finish (killed, disk full, shut down, stalled…):
+    their columns were walked partly, in no order, so a page holding nothing new does not
+    mean that the older pages were done."""
+    found = set()
+    for portal_dir in sorted(p for p in Path(output_dir).iterdir() if p.is_dir()):
+        manifests = sorted(portal_dir.glob("*.manifest.json"))
+        if not manifests:
+            continue
+        try:
+            reason = json.loads(manifests[-1].read_text("utf-8")).get("finish_reason")
+        except (OSError, ValueError):
+            reason = None
+        if reason != "finished":
+            found.add(portal_dir.name)
+    return found
+
+
+def reconcile(
+    output_dir: Path,
+    remember: Callable[[str, Iterable[str]], None],
+    write_manifest: Callable[[str, str, Path, list[dict]], None],
+) -> dict[str, int]:
+    """Brings the seen-store level with the dumps of runs that never closed.
+
+    For each such dump: repair it, `remember(portal, hashes)` of every record in it (the
+    store must ignore hashes it holds), then `write_manifest(portal, run_id, dump,
+    records)` so it is not read again. Returns portal → records reconciled. Idempotent: a
+    crash during reconciliation only means doing it again.
+    """
+    done: dict[str, int] = {}
+    for portal, run_id, dump in unclosed_runs(output_dir):
+        records = repair(dump)
+        remember(portal, [r["url_hash"] for r in records if r.get("url_hash")])
+        write_manifest(portal, run_id, dump, records)
+        done[portal] = done.get(portal, 0) + len(records)
+    return done
+
+
+class Dump:
+    """One run's dump of one portal. Lines are appended whole (`append_line`); `close`
+    makes them durable (fsync of the file and of its folder) and only then returns the
+    hashes of the lines written, for the seen-store. `append` raises OSError (ENOSPC,
+    EFBIG, EIO …) with the file cut back to its last whole line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.hashes: list[str] = []
+        self.remembered = 0  # lines whose hash the seen-store took
+        self.unremembered = 0  # lines whose hash it refused
+        self._fd: int | None = None
+        self._not_durable: OSError | None = None
+
+    def append(self, line: bytes, url_hash: str) -> None:
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        append_line(self._fd, line)
+        self.hashes.append(url_hash)
+
+    def close(self) -> list[str]:
+        """fsync and close (again: nothing more to do); the hashes of every line now
+        durable. Raises OSError when the dump could not be made durable: then nothing may
+        be remembered (the next run reconciles what reached the disk)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                os.fsync(fd)
+                fsync_path(self.path.parent)
+            except OSError as error:
+                self._not_durable = error
+            finally:
+                os.close(fd)
+        if self._not_durable is not None:
+            raise self._not_durable
+        return self.hashes
+
+
+_open: WeakKeyDictionary[Any, dict[str, Dump]] = WeakKeyDictionary()
+
+
+def open_dumps(crawler: Any) -> dict[str, Dump]:
+    """The crawl's open dumps by portal: the JSONL pipeline appends to them, the
+    `OutputGuard` finishes each (fsync, then the seen-store) when its portal's run closes."""
+    dumps = _open.get(crawler)
+    if dumps is None:
+        dumps = _open[crawler] = {}
+    return dumps
