@@ -182,3 +182,7 @@ GOVCRAWL_ALERT_AMBER = False
 # between updates of the terminal view and between summary lines off a terminal.
 GOVCRAWL_PROGRESS = "auto"
 GOVCRAWL_PROGRESS_INTERVAL = 30.0
+# Each JSONL line is flushed to the disk (fdatasync) before its URL hash is remembered, so
+# not even a power cut leaves a remembered article whose line is lost (RELIABILITY.md). Off:
+# faster on slow disks, with that window open until the portal's run closes.
+GOVCRAWL_DURABLE_LINES = True

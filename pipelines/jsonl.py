@@ -41,6 +41,7 @@ class JsonLinesPipeline:
         self.runs = portal_runs(crawler)
         self.output_dir = Path(crawler.settings.get("GOVCRAWL_OUTPUT_DIR", "output"))
         self.dumps = open_dumps(crawler)
+        self.durable_lines = crawler.settings.getbool("GOVCRAWL_DURABLE_LINES", True)
         self.refused: OSError | None = None  # the disk refused a write: nothing more is
         try:
             self.store: SeenStore | None = seen_store_for(crawler)
@@ -68,7 +69,7 @@ class JsonLinesPipeline:
         portal = record.get("portal") or "unknown"
         dump = self.dumps.get(portal)
         if dump is None:
-            dump = self.dumps[portal] = Dump(self.path(portal))
+            dump = self.dumps[portal] = Dump(self.path(portal), durable_lines=self.durable_lines)
             run = self.runs.get(portal)
             if run is not None:
                 run.output_file = str(dump.path)

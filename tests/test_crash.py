@@ -260,3 +260,32 @@ def test_a_jobdir_left_by_a_killed_run_still_crawls_its_columns(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
     assert sum(map(len, lines(tmp_path / "out").values())) >= 10
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_a_line_reaches_the_disk_before_its_hash_is_remembered(tmp_path, monkeypatch, durable):
+    """Power cuts: with GOVCRAWL_DURABLE_LINES each line is flushed (fdatasync) before the
+    seen-store hears of it, so no remembered hash can outlive its line."""
+    from scrapy.utils.test import get_crawler
+
+    from govcrawl.stores import log
+    from pipelines.jsonl import JsonLinesPipeline
+
+    events: list[str] = []
+
+    class Store:
+        def add(self, portal, hashes):
+            events.append("remember")
+
+    real = os.fdatasync
+    monkeypatch.setattr(log.os, "fdatasync", lambda fd: (events.append("flush"), real(fd)))
+    crawler = get_crawler(settings_dict={"GOVCRAWL_OUTPUT_DIR": str(tmp_path),
+                                         "GOVCRAWL_DURABLE_LINES": durable,
+                                         "GOVCRAWL_SEEN_STORE": ""})
+    pipeline = JsonLinesPipeline.from_crawler(crawler)
+    pipeline.store = Store()
+    record = {"portal": "gd_zijin", "url": "http://www.zijin.gov.cn/a.html",
+              "url_hash": "0" * 40, "schema_version": 2}
+    pipeline.process_item(record)
+    pipeline.process_item({**record, "url_hash": "1" * 40})
+    assert events == (["flush", "remember"] * 2 if durable else ["remember"] * 2)

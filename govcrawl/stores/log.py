@@ -146,8 +146,11 @@ class Dump:
     hashes of the lines written, for the seen-store. `append` raises OSError (ENOSPC,
     EFBIG, EIO …) with the file cut back to its last whole line."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, durable_lines: bool = False) -> None:
         self.path = Path(path)
+        # Flush each line to the disk before its hash is remembered (GOVCRAWL_DURABLE_LINES):
+        # then not even a power cut leaves a remembered hash whose line is lost.
+        self.durable_lines = durable_lines
         self.hashes: list[str] = []
         self.remembered = 0  # lines whose hash the seen-store took
         self.unremembered = 0  # lines whose hash it refused
@@ -158,7 +161,11 @@ class Dump:
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            if self.durable_lines:
+                fsync_path(self.path.parent)  # the new file's name, once
         append_line(self._fd, line)
+        if self.durable_lines:
+            os.fdatasync(self._fd)
         self.hashes.append(url_hash)
 
     def close(self) -> list[str]:
