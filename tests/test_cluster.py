@@ -153,9 +153,11 @@ def finish(process: subprocess.Popen) -> int:
 
 
 def gone(pid: int) -> bool:
+    """The process has exited (a zombie counts). It may vanish between opening its /proc
+    file and reading it: ProcessLookupError, as good as FileNotFoundError here."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
-    except (FileNotFoundError, IndexError):
+    except (OSError, IndexError):
         return True
 
 
