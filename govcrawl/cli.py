@@ -118,6 +118,8 @@ def _check_crawl_arguments(args: argparse.Namespace) -> list[Portal] | None:
             auto_portal(args.url, args.platform, args.region_code)
     except ValueError as error:
         raise CliError(str(error)) from None
+    if args.replay and not Path(args.replay_root).is_dir():
+        raise CliError(f"no replicas at {args.replay_root} (use --replay-root)")
     if args.url:
         if args.all or args.portals or any(_selectors(args).values()):
             raise CliError("--url crawls one column in auto mode: name or select no portal")
@@ -129,8 +131,6 @@ def _check_crawl_arguments(args: argparse.Namespace) -> list[Portal] | None:
 def _with_replicas(portals: list[Portal], root: Path) -> list[Portal]:
     """A replay crawl crawls the selected portals that have a replica under `root` (the
     others' hosts would all answer 502), saying how many it left out; none is an error."""
-    if not root.is_dir():
-        raise CliError(f"no replicas at {root} (use --replay-root)")
     have = [portal for portal in portals if (root / portal.name / "pages").is_dir()]
     if not have:
         raise CliError(f"none of the selected portals has a replica under {root}")
@@ -281,10 +281,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.replay:
         from govcrawl.replay.server import ReplayServer
 
-        root = Path(args.replay_root)
-        if not root.is_dir():
-            raise CliError(f"no recorded portals at {root} (use --replay-root)")
-        server = ReplayServer([root])
+        server = ReplayServer([Path(args.replay_root)])
         server.start()
         settings.set("GOVCRAWL_REPLAY_PROXY", server.proxy_url, priority="cmdline")
         # Loopback replay: no server to be polite to (at project priority, so that an

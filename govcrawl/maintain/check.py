@@ -9,12 +9,12 @@ spiders break silently after redesigns, so coverage is what a maintainer must se
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from govcrawl.maintain import crawl_in_subprocess, written_records
 
 # Fields whose share of records is shown; "present" means not null and not empty.
 COVERAGE_FIELDS = (
@@ -85,12 +85,7 @@ def _find_problems(report: CheckReport) -> list[str]:
 
 
 def _read_output(output: Path, portal: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    records = [
-        json.loads(line)
-        for path in sorted((output / portal).glob("*.jsonl"))
-        for line in path.read_text("utf-8").splitlines()
-        if line.strip()
-    ]
+    records = written_records(output / portal)
     manifests = sorted((output / portal).glob("*.manifest.json"))
     counters = json.loads(manifests[-1].read_text("utf-8"))["counters"] if manifests else {}
     return records, {f"govcrawl/{name}": value for name, value in counters.items()}
@@ -101,22 +96,9 @@ def check_portal(portal: str, fixtures: Path) -> CheckReport:
     expected_file = fixtures / portal / "expected.jsonl"
     lines = expected_file.read_text("utf-8").splitlines() if expected_file.is_file() else []
     expected = [json.loads(line)["url"] for line in lines if line.strip()]
+    arguments = [portal, "--replay", "--replay-root", str(fixtures), "--log-level", "WARNING"]
     with tempfile.TemporaryDirectory(prefix="govcrawl-check-") as tmp:
-        command = [
-            sys.executable,
-            "-m",
-            "govcrawl.cli",
-            "crawl",
-            portal,
-            "--replay",
-            "--replay-root",
-            str(fixtures),
-            "--output",
-            tmp,
-            "--log-level",
-            "WARNING",
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+        done = crawl_in_subprocess(arguments, Path(tmp), TIMEOUT_SECONDS)
         records, stats = _read_output(Path(tmp), portal)
     errors = sum(" ERROR: " in line for line in done.stderr.splitlines())
     if errors:

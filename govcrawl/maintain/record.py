@@ -12,8 +12,6 @@ run's records become `expected.jsonl`, to be checked by eye before the fixture i
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from govcrawl.maintain import crawl_in_subprocess, written_records
 from govcrawl.replay.server import file_name_for
 from govcrawl.spiders.base import ARTICLE_META
 
@@ -103,32 +102,16 @@ def record_fixture(
     """Crawl (`govcrawl crawl` + `crawl_arguments`) while recording into the `fixture`
     folder; write the records as its `expected.jsonl`. Returns (exit status, records, the
     crawl's stderr)."""
+    settings = {
+        "GOVCRAWL_RECORD_DIR": fixture.resolve(),
+        "GOVCRAWL_RECORD_ARTICLES": articles,
+        "GOVCRAWL_SEEN_STORE": "",
+    }
+    arguments = [*crawl_arguments, "--max-pages", str(max_pages)]
+    arguments += [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
     with tempfile.TemporaryDirectory(prefix="govcrawl-record-") as output:
-        command = [
-            sys.executable,
-            "-m",
-            "govcrawl.cli",
-            "crawl",
-            *crawl_arguments,
-            "--max-pages",
-            str(max_pages),
-            "--output",
-            output,
-            "-s",
-            f"GOVCRAWL_RECORD_DIR={fixture.resolve()}",
-            "-s",
-            f"GOVCRAWL_RECORD_ARTICLES={articles}",
-            "-s",
-            "GOVCRAWL_SEEN_STORE=",
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        produced = sorted(Path(output).glob("*/*.jsonl"))
-        records = [
-            json.loads(line)
-            for path in produced
-            for line in path.read_text("utf-8").splitlines()
-            if line.strip()
-        ]
+        done = crawl_in_subprocess(arguments, Path(output))
+        records = written_records(Path(output))
     records.sort(key=lambda record: record["url"])
     if fixture.is_dir():
         lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
