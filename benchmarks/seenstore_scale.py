@@ -2,12 +2,14 @@
 
 Each size runs in its own subprocess (so RSS is the store's process alone) on a fresh file,
 the keys spread over 2,842 portals as a national crawl spreads them (one table, keyed
-`(portal, url_hash)`, with first- and last-seen times):
+`(portal, url_key)`, with first- and last-seen days):
 
 1. build the table with batched inserts (one transaction per 10,000 hashes, on a connection
    with a 256 MB page cache), timed per URL;
-2. time 20,000 more `store.add(portal, [hash])` calls one by one, each its own
-   transaction, exactly as `DedupePipeline.remember` does for each record;
+2. time 20,000 more records remembered one by one, exactly as the JSONL writer does for a
+   young record: `store.add(portal, [hash])` then `store.keep_latest(portal, [(hash,
+   Latest)])` (its version for re-visits), each its own transaction — so the file also
+   holds 20,000 re-visit rows, the window's articles;
 3. time 100,000 single lookups `store.stored(portal, [hash])` that hit and 100,000 that
    miss (median, p90), as the dedupe pipeline asks; and batches of 20 (a listing page, as the
    spider asks), per URL;
@@ -40,7 +42,7 @@ from typing import Any
 
 from perfkit import ROOT, median, percentile, provenance, write_section
 
-from govcrawl.stores.seen import SQLiteSeenStore
+from govcrawl.stores.seen import Latest, SQLiteSeenStore, today, url_key
 
 BATCH = 10_000
 BUILD_CACHE_KB = 262_144
@@ -58,9 +60,9 @@ def portal(i: int) -> str:
     return f"p{i % PORTALS:04d}"
 
 
-def _rows(start: int, stop: int, now: int) -> Iterator[tuple[int, bytes, int, int]]:
+def _rows(start: int, stop: int, day: int) -> Iterator[tuple[int, int, int, int]]:
     for i in range(start, stop):
-        yield (i % PORTALS + 1, bytes.fromhex(url_hash(i)), now, now)
+        yield (i % PORTALS + 1, url_key(url_hash(i)), day, day)
 
 
 def build_batched(path: Path, size: int) -> float:
@@ -69,7 +71,7 @@ def build_batched(path: Path, size: int) -> float:
     for n in range(PORTALS):  # portal numbers 1 … PORTALS, as the store assigns them
         store._portal_id(portal(n), create=True)
     store.close()
-    now = int(time.time())
+    day = today()
     db = sqlite3.connect(path, isolation_level=None)
     # A 10,000-row transaction of random keys dirties more pages than SQLite's default 2 MB
     # cache holds and spills them to the WAL mid-transaction (measured: ~77 µs a row at 1M);
@@ -80,7 +82,7 @@ def build_batched(path: Path, size: int) -> float:
         db.execute("BEGIN")
         db.executemany(
             "INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)",
-            _rows(first, min(size, first + BATCH), now),
+            _rows(first, min(size, first + BATCH), day),
         )
         db.execute("COMMIT")
     elapsed = time.perf_counter() - start
@@ -100,6 +102,12 @@ def _timed_us(calls: Iterator[Any]) -> list[float]:
         timings.append((time.perf_counter_ns() - start) / 1000)
 
 
+def remember(store: SQLiteSeenStore, portal: str, key: str, young: Latest) -> None:
+    """What the JSONL writer does once a young record's line is on disk."""
+    store.add(portal, [key])
+    store.keep_latest(portal, [(key, young)])
+
+
 def run_child(size: int, path: Path, vacuum: bool) -> dict[str, Any]:
     import psutil
 
@@ -117,7 +125,8 @@ def run_child(size: int, path: Path, vacuum: bool) -> dict[str, Any]:
     start = time.perf_counter()
     store = SQLiteSeenStore(path)
     open_ms = (time.perf_counter() - start) * 1000
-    adds = _timed_us(store.add(name, [key]) for name, key in new)
+    young = Latest(1, "0" * 64, '"5f1a2b3c4d5e6f70"', today() + 14)
+    adds = _timed_us(remember(store, name, key, young) for name, key in new)
     hits = _timed_us(store.stored(name, [key]) for name, key in present)
     misses = _timed_us(store.stored(name, [key]) for name, key in absent)
     listings = [t / LISTING for t in _timed_us(store.stored(name, keys) for name, keys in pages)]
@@ -163,14 +172,15 @@ def _report(results: list[dict[str, Any]]) -> str:
         "### Seen-store scale (issue 5 §3)",
         "",
         provenance().rstrip(),
-        "- `SQLiteSeenStore` (WAL, synchronous=NORMAL, one table `seen(portal, url_hash, "
-        "first_seen, last_seen)` keyed `(portal, url_hash)` WITHOUT ROWID, 20-byte BLOB hashes, "
-        f"UNIX-second times, 16 MB page cache) holding the keys of {PORTALS:,} portals; each "
-        f"size in its own process; {SINGLE_ADDS:,} single adds, {LOOKUPS:,} + {LOOKUPS:,} "
+        "- `SQLiteSeenStore` (WAL, synchronous=NORMAL, one table `seen(portal, url_key, "
+        "first_seen, last_seen)` keyed `(portal, url_key)` WITHOUT ROWID, 64-bit integer keys, "
+        f"day numbers, 16 MB page cache) holding the keys of {PORTALS:,} portals; each "
+        f"size in its own process; {SINGLE_ADDS:,} single records remembered (`add` + "
+        f"`keep_latest`: the file holds {SINGLE_ADDS:,} re-visit rows), {LOOKUPS:,} + {LOOKUPS:,} "
         f"single lookups and 2,000 listing-page lookups of {LISTING} keys per size; file in "
         "the OS page cache",
         "",
-        "| URLs | open ms | add µs, one per record (median / p90) | batched insert µs per URL "
+        "| URLs | open ms | remember µs, one per record (median / p90) | batched insert µs per URL "
         "| lookup hit µs (median / p90) | lookup miss µs (median / p90) "
         f"| listing lookup µs per URL ({LISTING} a batch) | store RSS MB "
         "| process RSS MB (peak) | disk bytes/URL | after VACUUM |",

@@ -100,3 +100,30 @@ def test_from_crawler_reads_url_and_prefix(redis_server):
         assert store.redis.connection_pool.connection_kwargs["port"] == redis_server.port
     finally:
         store.close()
+
+
+def test_latest_versions_keep_the_highest_and_end_with_their_window(store, redis_server,
+                                                                    monkeypatch):
+    from govcrawl.stores import seen
+    from govcrawl.stores.seen import Latest, today
+
+    a, b = hashes("a", "b")
+    day = today()
+    first = Latest(1, "c1", 'W/"x|y"', day + 2)  # a validator may hold the separator
+    second = Latest(2, "c2", None, day + 2)
+    store.keep_latest("gd_zijin", [(a, second), (b, Latest(1, "c3", None, day))])
+    store.keep_latest("gd_zijin", [(a, first)])  # a late writer of version 1 loses
+    assert store.latest("gd_zijin", [a, b]) == [second, Latest(1, "c3", None, day)]
+    assert store.latest("yn_guangnan", [a]) == [None]
+    store.keep_latest("yn_guangnan", [(a, first)])
+    assert store.latest("yn_guangnan", [a]) == [first]
+    monkeypatch.setattr(seen.time, "time", lambda: (day + 1) * 86_400.0)
+    assert store.latest("gd_zijin", [a, b]) == [second, None]  # b's window ended
+    other = RedisSeenStore.from_url(redis_server.url, prefix=store.prefix)
+    try:  # a new store drops expired entries the first time it reads a portal
+        assert other.latest("gd_zijin", [a]) == [second]
+        assert store.redis.hlen(f"{store.prefix}:latest:gd_zijin") == 1
+    finally:
+        other.close()
+    store.forget("gd_zijin")
+    assert store.redis.exists(f"{store.prefix}:latest:gd_zijin") == 0

@@ -1,7 +1,8 @@
 """The seen-store protocol at national scale, and the incremental walk it drives (no engine).
 
-One SQLite table serves every portal: batched membership, first/last-seen times, forgetting
-a portal, and the migration of a store written in the older one-table-per-portal layout.
+One SQLite table serves every portal: batched membership, first/last-seen days, the latest
+versions of URLs still re-visited, forgetting a portal, and the migration of stores written
+in the two earlier layouts (a table per portal; 20-byte keys with second times).
 """
 
 from __future__ import annotations
@@ -49,8 +50,57 @@ def test_first_seen_stays_and_last_seen_moves(store, monkeypatch):
     store.add("gd_zijin", [A])
     monkeypatch.setattr(seen.time, "time", lambda: 1_700_086_400.0)
     store.add("gd_zijin", [A])  # seen again on a listing page
-    assert store.times("gd_zijin", A) == (1_700_000_000, 1_700_086_400)
-    assert store.times("gd_zijin", B) is None
+    assert store.days("gd_zijin", A) == (19_675, 19_676)  # 2023-11-14, the day after
+    assert store.days("gd_zijin", B) is None
+
+
+def test_a_row_of_the_seen_table_stays_small(store):
+    """Each byte of a row is ~10 MB at 10M URLs: 64-bit integer keys, 2-byte day numbers."""
+    store.add("gd_zijin", [A])
+    key_type, first_seen = store._db.execute("SELECT typeof(url_key), first_seen FROM seen").fetchone()
+    assert key_type == "integer" and first_seen < 2**15  # SQLite stores the day in 2 bytes
+
+
+def test_latest_keeps_the_highest_version_until_its_window_ends(store, monkeypatch):
+    day = seen.today()
+    first = seen.Latest(1, "a" * 64, '"etag-1"', day + 3)
+    second = seen.Latest(2, "b" * 64, None, day + 3)
+    store.keep_latest("gd_zijin", [(A, first)])
+    assert store.latest("gd_zijin", [A, B]) == [first, None]
+    store.keep_latest("gd_zijin", [(A, second)])
+    store.keep_latest("gd_zijin", [(A, first)])  # a late writer of version 1 loses
+    assert store.latest("gd_zijin", [A]) == [second]
+    assert store.latest("yn_guangnan", [A]) == [None]
+    monkeypatch.setattr(seen.time, "time", lambda: (day + 4) * 86_400.0)
+    assert store.latest("gd_zijin", [A]) == [None]  # past its window
+    store.close()
+    again = SQLiteSeenStore(store.path)  # expired rows are dropped on open
+    assert again._db.execute("SELECT count(*) FROM latest").fetchone()[0] == 0
+    again.close()
+
+
+def test_a_store_with_digest_keys_and_second_times_is_rewritten_on_open(tmp_path):
+    path = tmp_path / "seen.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE portals (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+        "CREATE TABLE seen (portal INTEGER NOT NULL, url_hash BLOB NOT NULL, first_seen "
+        "INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (portal, url_hash)) "
+        "WITHOUT ROWID; INSERT INTO portals VALUES (1, 'gd_zijin'), (2, 'yn_guangnan');"
+    )
+    db.executemany("INSERT INTO seen VALUES (?, ?, ?, ?)", [
+        (1, bytes.fromhex(A), 1_700_000_000, 1_700_086_400),
+        (1, bytes.fromhex(B), 1_700_000_000, 1_700_000_000),
+        (2, bytes.fromhex(C), 1_700_000_000, 1_700_000_000)])
+    db.commit()
+    db.close()
+    store = SQLiteSeenStore(path)
+    assert store.stored("gd_zijin", [A, B, C]) == [True, True, False]
+    assert store.stored("yn_guangnan", [A, C]) == [False, True]
+    assert store.days("gd_zijin", A) == (19_675, 19_676)
+    store.close()
+    columns = [row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(seen)")]
+    assert columns == ["portal", "url_key", "first_seen", "last_seen"]
 
 
 def test_forgetting_a_portal_leaves_the_others(store):
@@ -87,12 +137,12 @@ def test_a_per_portal_table_store_is_migrated_on_open(tmp_path):
     store = SQLiteSeenStore(path)
     assert store.stored("gd_zijin", [A, B, C]) == [True, True, False]
     assert store.stored("yn_guangnan", [C]) == [True]
-    first, last = store.times("gd_zijin", A) or (0, 0)
+    first, last = store.days("gd_zijin", A) or (0, 0)
     assert first == last > 0  # unknown before: the migration time stands in
     store.close()
     tables = {row[0] for row in sqlite3.connect(path).execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"seen", "portals"}  # the old tables are gone: migrated once
+    assert tables == {"seen", "latest", "portals"}  # the old tables are gone: migrated once
 
 
 def test_a_file_that_is_no_seen_store_is_refused_clearly(tmp_path):
@@ -278,8 +328,14 @@ def test_each_way_a_request_ends_answers_it_and_the_last_one_closes_the_portal()
 def test_items_are_pending_until_written_or_dropped():
     from scrapy.exceptions import DropItem
 
+    from govcrawl.runs.portalrun import PORTAL_CLOSED
+
     spider = portal_spider("gd_jyh")
     state = open_portal_with(spider)
+    at_close = []  # what the manifest writer sees when the run closes
+    spider.crawler.signals.connect(
+        lambda portal_run: at_close.append(dict(portal_run.counters)), signal=PORTAL_CLOSED,
+        weak=False)
     state.starting = False
     item = {"portal": state.name, "url": "http://www.example.gov.cn/1.html"}
     spider.track(item, {"govcrawl_portal": state.name})
@@ -290,3 +346,5 @@ def test_items_are_pending_until_written_or_dropped():
     spider._item_dropped(dict(item), drop)
     assert spider.runs.get(state.name) is None
     assert state.run.counters["dropped/no_text"] == 1 and state.run.counters["dropped"] == 1
+    # The last item's drop closed the run: it was counted before, so the manifest has it.
+    assert [(c["dropped/no_text"], c["dropped"]) for c in at_close] == [(1, 1)]

@@ -1,8 +1,10 @@
 """Persistent memory of the articles already written, shared by every component of a crawl.
 
 The spider asks the store, once per listing page, which of the page's article URLs an
-earlier run already wrote (`stored`, batched), and requests only the others; the dedupe
-pipeline checks each record once more and adds its URL hash once the record is written.
+earlier run already wrote (`stored`, batched), and requests only the others — and, of
+those, the ones still in their re-visit window (`latest`), so that an edit is seen; the
+dedupe pipeline checks each record once more, and the JSONL writer adds its URL hash
+(`add`) and, while the record is young, its version (`keep_latest`) once it is written.
 The embedded default is SQLite in the output directory (`--output DIR` selects the dumps
 and their memory together); another backend (Redis, for several machines) only has to
 implement `SeenStore`. One store serves every portal of a crawl: one connection, one page
@@ -14,8 +16,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from weakref import WeakKeyDictionary
@@ -28,16 +31,41 @@ from scrapy.utils.misc import load_object
 logger = logging.getLogger(__name__)
 
 
+def today() -> int:
+    """Days since 1970-01-01 (UTC): the unit of every time the seen-stores keep."""
+    return int(time.time() // 86_400)
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    """The newest written version of a URL, kept while the URL is re-visited.
+
+    `validator` is the ETag (or else the Last-Modified date) its response carried, for a
+    conditional re-visit; `until` the last day (`today()` units) it is re-visited.
+    """
+
+    version: int
+    content_hash: str
+    validator: str | None
+    until: int
+
+
 class SeenStore(Protocol):
-    """What the crawl needs of a seen-store: batched membership, insertion, closing.
+    """What the crawl needs of a seen-store.
 
     Keys are URL hashes (40 hex digits, `govcrawl.record.url_hash`) within one portal.
-    `add` of a key already stored refreshes its last-seen time.
+    `add` of a key already stored refreshes its last-seen day. `latest` answers only for
+    keys whose re-visit window (`Latest.until`) has not passed; `keep_latest` keeps the
+    highest version given for a key.
     """
 
     def stored(self, portal: str, url_hashes: Sequence[str]) -> list[bool]: ...
 
     def add(self, portal: str, url_hashes: Sequence[str]) -> None: ...
+
+    def latest(self, portal: str, url_hashes: Sequence[str]) -> list[Latest | None]: ...
+
+    def keep_latest(self, portal: str, entries: Sequence[tuple[str, Latest]]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -46,24 +74,44 @@ class OldLayoutError(RuntimeError):
     """A seen-store file in a layout this version cannot migrate."""
 
 
+# `seen` holds every key for good, so each byte of a row is ~10 MB at 10M URLs: the key is
+# the URL hash's first 64 bits as an integer (8 bytes, not the 20 of the whole digest;
+# a collision within one portal at 10M URLs has odds of ~3 in a million) and both times
+# are day numbers (2 bytes each). `latest` holds only URLs inside their re-visit window.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS portals (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS seen (
     portal INTEGER NOT NULL,
-    url_hash BLOB NOT NULL,
+    url_key INTEGER NOT NULL,
     first_seen INTEGER NOT NULL,
     last_seen INTEGER NOT NULL,
-    PRIMARY KEY (portal, url_hash)
+    PRIMARY KEY (portal, url_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS latest (
+    portal INTEGER NOT NULL,
+    url_key INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    validator TEXT,
+    until INTEGER NOT NULL,
+    PRIMARY KEY (portal, url_key)
 ) WITHOUT ROWID;
 """
+# `PRAGMA user_version` of the current layout; 0 is a file of an earlier layout (or new).
+_LAYOUT = 3
 # The layout before one table served every portal: `seen_<portal>(url_hash BLOB PK)`.
 _OLD_TABLE_PREFIX = "seen_"
 # Host parameters per `IN (…)` query: a listing page holds ~20 links, SQLite allows 32,766.
 _CHUNK = 500
 
 
+def url_key(url_hash: str) -> int:
+    """The stored key of a URL hash: its first 64 bits, as SQLite's signed integer."""
+    return int.from_bytes(bytes.fromhex(url_hash[:16]), "big", signed=True)
+
+
 class SQLiteSeenStore:
-    """One table of `(portal, url_hash)` keys, WITHOUT ROWID, with first- and last-seen times.
+    """One table of `(portal, url_key)` keys, WITHOUT ROWID, with first- and last-seen days.
 
     Why one table and not one per portal: SQLite parses the whole schema on open, so 2,842
     tables cost every connection that opens the file; a portal's keys stay together anyway
@@ -74,8 +122,9 @@ class SQLiteSeenStore:
     WAL with synchronous=NORMAL makes each commit cheap while a crash of the process loses
     nothing committed, so a record is never written twice across runs. A 16 MB page cache
     holds the upper levels of the key index at a bounded memory cost, for the whole crawl;
-    no memory-mapping, whose pages would count against the crawl's RSS. Times are UNIX
-    seconds. A file in the older per-portal-table layout is migrated when opened.
+    no memory-mapping, whose pages would count against the crawl's RSS. Files of the two
+    earlier layouts (a table per portal; 20-byte keys with UNIX-second times) are migrated
+    when opened; expired re-visit rows are dropped then too.
     """
 
     CACHE_KIB = 16 * 1024
@@ -88,11 +137,16 @@ class SQLiteSeenStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA cache_size=-{self.CACHE_KIB}")
-        self._db.executescript(_SCHEMA)
+        with self._transaction():
+            self._migrate_digest_keys()
+            self._create_tables()
+            self._db.execute(f"PRAGMA user_version = {_LAYOUT}")
         self._portal_ids: dict[str, int] = dict(
             (name, pid) for pid, name in self._db.execute("SELECT id, name FROM portals")
         )
         self._migrate_per_portal_tables()
+        with self._transaction():
+            self._db.execute("DELETE FROM latest WHERE until < ?", (today(),))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SQLiteSeenStore:
@@ -111,32 +165,59 @@ class SQLiteSeenStore:
             self._portal_ids[portal] = pid
         return pid
 
+    def _select(self, sql: str, pid: int, keys: list[int]) -> Iterator[tuple]:
+        """Rows of `sql` (`… WHERE portal = ? AND url_key IN ({marks})`), in chunks."""
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(chunk))), (pid, *chunk))
+
     def stored(self, portal: str, url_hashes: Sequence[str]) -> list[bool]:
         pid = self._portal_id(portal, create=False)
         if pid is None or not url_hashes:
             return [False] * len(url_hashes)
-        keys = [bytes.fromhex(h) for h in url_hashes]
-        found: set[bytes] = set()
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT url_hash FROM seen WHERE portal = ? AND url_hash IN ({marks})",
-                (pid, *chunk),
-            )
-            found.update(row[0] for row in rows)
+        keys = [url_key(h) for h in url_hashes]
+        sql = "SELECT url_key FROM seen WHERE portal = ? AND url_key IN ({marks})"
+        found = {row[0] for row in self._select(sql, pid, keys)}
         return [key in found for key in keys]
 
     def add(self, portal: str, url_hashes: Sequence[str]) -> None:
         if not url_hashes:
             return
-        now = int(time.time())
+        day = today()
         pid = self._portal_id(portal, create=True)
-        rows = [(pid, bytes.fromhex(h), now, now) for h in url_hashes]
         with self._transaction():
             self._db.executemany(
-                "INSERT INTO seen VALUES (?, ?, ?, ?) ON CONFLICT (portal, url_hash) "
+                "INSERT INTO seen VALUES (?, ?, ?, ?) ON CONFLICT (portal, url_key) "
                 "DO UPDATE SET last_seen = excluded.last_seen",
+                [(pid, url_key(h), day, day) for h in url_hashes],
+            )
+
+    def latest(self, portal: str, url_hashes: Sequence[str]) -> list[Latest | None]:
+        pid = self._portal_id(portal, create=False)
+        if pid is None or not url_hashes:
+            return [None] * len(url_hashes)
+        keys = [url_key(h) for h in url_hashes]
+        sql = (
+            "SELECT url_key, version, content_hash, validator, until FROM latest "
+            "WHERE portal = ? AND url_key IN ({marks})"
+        )
+        day = today()
+        found = {row[0]: Latest(*row[1:]) for row in self._select(sql, pid, keys)}
+        return [entry if (entry := found.get(key)) and entry.until >= day else None for key in keys]
+
+    def keep_latest(self, portal: str, entries: Sequence[tuple[str, Latest]]) -> None:
+        if not entries:
+            return
+        pid = self._portal_id(portal, create=True)
+        rows = [
+            (pid, url_key(h), e.version, e.content_hash, e.validator, e.until) for h, e in entries
+        ]
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO latest VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (portal, url_key) "
+                "DO UPDATE SET version = excluded.version, content_hash = excluded.content_hash,"
+                " validator = excluded.validator, until = excluded.until "
+                "WHERE excluded.version >= latest.version",
                 rows,
             )
 
@@ -146,14 +227,15 @@ class SQLiteSeenStore:
         if pid is None:
             return 0
         with self._transaction():
+            self._db.execute("DELETE FROM latest WHERE portal = ?", (pid,))
             return self._db.execute("DELETE FROM seen WHERE portal = ?", (pid,)).rowcount
 
-    def times(self, portal: str, url_hash: str) -> tuple[int, int] | None:
-        """`(first_seen, last_seen)` of a key, in UNIX seconds (None: not stored)."""
+    def days(self, portal: str, url_hash: str) -> tuple[int, int] | None:
+        """`(first_seen, last_seen)` of a key, as `today()` day numbers (None: not stored)."""
         pid = self._portal_id(portal, create=False)
         row = self._db.execute(
-            "SELECT first_seen, last_seen FROM seen WHERE portal = ? AND url_hash = ?",
-            (pid, bytes.fromhex(url_hash)),
+            "SELECT first_seen, last_seen FROM seen WHERE portal = ? AND url_key = ?",
+            (pid, url_key(url_hash)),
         ).fetchone()
         return (row[0], row[1]) if row else None
 
@@ -178,9 +260,47 @@ class SQLiteSeenStore:
             raise
         self._db.execute("COMMIT")
 
+    def _create_tables(self) -> None:
+        # One statement at a time: `executescript` would commit the open transaction.
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                self._db.execute(statement)
+
+    def _insert_digests(self, pid: int, rows: Iterable[tuple[bytes, int, int]]) -> None:
+        """Keys of an earlier layout (20-byte digests, UNIX-second times) into `seen`."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)",
+            (
+                (
+                    pid,
+                    int.from_bytes(digest[:8], "big", signed=True),
+                    first // 86_400,
+                    last // 86_400,
+                )
+                for digest, first, last in rows
+            ),
+        )
+
+    def _migrate_digest_keys(self) -> None:
+        """Rewrite a layout-2 `seen` table (BLOB digests, UNIX seconds) into this layout."""
+        if self._db.execute("PRAGMA user_version").fetchone()[0] >= _LAYOUT:
+            return
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(seen)")]
+        if "url_hash" not in columns:
+            return
+        logger.warning("Seen-store %s: rewriting its keys as 64-bit integers (once)", self.path)
+        self._db.execute("ALTER TABLE seen RENAME TO digest_keys")
+        self._create_tables()
+        for (pid,) in self._db.execute("SELECT DISTINCT portal FROM digest_keys").fetchall():
+            rows = self._db.execute(
+                "SELECT url_hash, first_seen, last_seen FROM digest_keys WHERE portal = ?", (pid,)
+            )
+            self._insert_digests(pid, rows)
+        self._db.execute("DROP TABLE digest_keys")
+
     def _migrate_per_portal_tables(self) -> None:
         """Move the keys of an older file's `seen_<portal>` tables into `seen`, then drop
-        them. Their first- and last-seen times are unknown: the migration time stands in."""
+        them. Their first- and last-seen days are unknown: the migration day stands in."""
         old = [
             name
             for (name,) in self._db.execute(
@@ -207,10 +327,9 @@ class SQLiteSeenStore:
                     )
                 portal = table.removeprefix(_OLD_TABLE_PREFIX)
                 pid = self._portal_id(portal, create=True)
-                self._db.execute(
-                    f'INSERT OR IGNORE INTO seen SELECT ?, url_hash, ?, ? FROM "{table}"',
-                    (pid, now, now),
-                )
+                assert pid is not None
+                digests = self._db.execute(f'SELECT url_hash FROM "{table}"').fetchall()
+                self._insert_digests(pid, ((digest, now, now) for (digest,) in digests))
                 self._db.execute(f'DROP TABLE "{table}"')
 
 
