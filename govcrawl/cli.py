@@ -156,7 +156,9 @@ def _outcome(run: PortalRun) -> dict[str, Any]:
         "written": run.records_written,
         "output_file": run.output_file,
         "skipped": counters["requests_skipped/stored_before"],
-        "dropped": counters["dropped"],
+        "revisited": counters["revisits/requested"],
+        "new_versions": counters["new_versions"],
+        "dropped": counters["dropped"] - counters["dropped/unchanged"],
         "lost": counters["pages_lost"],
         "seen_store_errors": counters["errors/seen_store"],
         "columns": counters["columns"],
@@ -212,12 +214,14 @@ def _summarize(selected: list[str], outcomes: list[dict[str, Any]]) -> int:
             print(
                 f"{outcome['portal']}: {outcome['written']} new records ({target}); "
                 f"{outcome['skipped']} articles stored before, not refetched; "
+                f"{outcome['revisited']} re-visited, {outcome['new_versions']} edited; "
                 f"{outcome['dropped']} dropped",
                 file=sys.stderr,
             )
     print(
         f"{len(selected)} portals: {sum(o['written'] for o in outcomes)} new records, "
         f"{sum(o['skipped'] for o in outcomes)} articles stored before, "
+        f"{sum(o['new_versions'] for o in outcomes)} edited, "
         f"{sum(o['dropped'] for o in outcomes)} dropped, "
         f"{sum(o['lost'] for o in outcomes)} pages lost; {len(problems)} with problems",
         file=sys.stderr,

@@ -122,6 +122,10 @@ GOVCRAWL_OUTPUT_DIR = "output"
 GOVCRAWL_SEEN_STORE = "govcrawl.stores.seen.SQLiteSeenStore"
 # SQLite file of the seen-store; empty: <GOVCRAWL_OUTPUT_DIR>/seen.sqlite3.
 GOVCRAWL_SEEN_STORE_PATH = ""
+# Days after an article's published date (its crawl, when it shows none) during which
+# later runs fetch it again, conditionally, and write a new version if it changed
+# (`govcrawl.runs.revisit`); 0: never re-visit.
+GOVCRAWL_REVISIT_DAYS = 14
 # Run id naming this run's files; empty: the UTC start time, e.g. 20261122T131500Z.
 GOVCRAWL_RUN_ID = ""
 # Portals crawled at the same time by one crawl (started lazily, the next when one is

@@ -23,6 +23,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from govcrawl.record import to_json_line
 from govcrawl.runs.portalrun import new_run_id, portal_runs
+from govcrawl.runs.revisit import latest_entries
 from govcrawl.stores.log import Dump, open_dumps
 from govcrawl.stores.seen import SeenStore, seen_store_for
 from pipelines import as_record, drop
@@ -42,6 +43,7 @@ class JsonLinesPipeline:
         self.output_dir = Path(crawler.settings.get("GOVCRAWL_OUTPUT_DIR", "output"))
         self.dumps = open_dumps(crawler)
         self.durable_lines = crawler.settings.getbool("GOVCRAWL_DURABLE_LINES", True)
+        self.revisit_days = crawler.settings.getint("GOVCRAWL_REVISIT_DAYS")
         self.refused: OSError | None = None  # the disk refused a write: nothing more is
         try:
             self.store: SeenStore | None = seen_store_for(crawler)
@@ -82,16 +84,22 @@ class JsonLinesPipeline:
         run = self.runs.get(portal)
         if run is not None:
             run.record_written(record)  # `written`, field coverage, newest date
-        self._remember(portal, dump, record["url_hash"])
+        self._remember(portal, dump, record)
         return item
 
-    def _remember(self, portal: str, dump: Dump, url_hash: str) -> None:
-        """The line is on disk: its hash goes to the seen-store. A store that fails is
-        counted, and the dump is reconciled next run (its manifest says so)."""
+    def _remember(self, portal: str, dump: Dump, record: dict[str, Any]) -> None:
+        """The line is on disk: its hash goes to the seen-store, and while the record is
+        young its version and validator too (`govcrawl.runs.revisit`). A store that fails
+        is counted, and the dump is reconciled next run (its manifest says so)."""
+        run = self.runs.get(portal)
+        validators = run.validators if run is not None else {}
+        entries = latest_entries([record], self.revisit_days, validators)
+        validators.pop(record["url_hash"], None)
         if self.store is None:
             return
         try:
-            self.store.add(portal, [url_hash])
+            self.store.add(portal, [record["url_hash"]])
+            self.store.keep_latest(portal, entries)
         except Exception as error:  # sqlite3 "database or disk is full", a lost Redis …
             dump.unremembered += 1
             self.runs.inc(portal, "errors/seen_store")

@@ -134,8 +134,8 @@ def test_repair_cuts_a_torn_tail_and_reconcile_remembers_each_unclosed_run_once(
     torn.write_bytes(("\n".join(good[1:]) + "\n").encode() + b'{"url_hash": "ab' + b"\0" * 9)
     remembered, manifests = [], []
 
-    def remember(name, hashes):
-        remembered.append((name, list(hashes)))
+    def remember(name, records):
+        remembered.append((name, [record["url_hash"] for record in records]))
 
     def write_manifest(name, run_id, dump, records):
         manifests.append((name, run_id, len(records)))

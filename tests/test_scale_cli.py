@@ -32,7 +32,7 @@ def test_a_large_crawl_names_only_the_portals_with_problems(capsys):
                                           "request_errors/ConnectionRefusedError": 1}))
     assert _summarize(names, outcomes) == EXIT_FAILED  # p29 never ran: the crawl was cut
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == ("30 portals: 27 new records, 0 articles stored before, 0 dropped, "
+    assert err[0] == ("30 portals: 27 new records, 0 articles stored before, 0 edited, 0 dropped, "
                       "2 pages lost; 3 with problems")
     assert err[1:] == [
         "error: p27: 2 pages lost (TimeoutError 2)",

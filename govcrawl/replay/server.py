@@ -34,6 +34,9 @@ URL → file mapping (``resolve(host, path_and_query)``):
   ``Content-Type: text/html; charset=gbk`` header. A sidecar without its body file is served
   with an empty body. ``Content-Length``, ``Transfer-Encoding`` and ``Connection`` in a
   sidecar are ignored (the server sets them).
+* A file served without an ``ETag`` or ``Last-Modified`` from its sidecar gets an ``ETag`` of
+  its bytes, and a request whose ``If-None-Match`` names it gets ``304 Not Modified``, as
+  nginx does: the crawl's conditional re-visits (``govcrawl.runs.revisit``) run against it.
 * Default ``Content-Type`` comes from the URL path's extension: ``.html .htm .shtml`` and the
   dynamic-page extensions ``.jsp .jspx .asp .aspx .php .do .action`` → ``text/html`` with **no
   charset** (the page's own ``<meta charset>`` decides, as on the real portals); ``.json`` →
@@ -80,6 +83,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import ipaddress
 import mimetypes
 import shutil
@@ -301,8 +305,11 @@ class RecordedSites:
             parse_sidecar(sidecar.read_text("utf-8")) if sidecar.is_file() else (None, [])
         )
         headers: list[tuple[str, str]] = []
-        if has_body and not any(name.lower() == "content-type" for name, _ in extra):
+        named = {name.lower() for name, _ in extra}
+        if has_body and "content-type" not in named:
             headers.append(("Content-Type", content_type_for(url_path, body)))
+        if has_body and not named & {"etag", "last-modified"}:  # as nginx: re-visits get 304
+            headers.append(("ETag", f'"{hashlib.sha1(body).hexdigest()[:16]}"'))
         headers.extend(extra)
         return Resolved(status or 200, headers, body)
 
@@ -456,6 +463,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         scheme, host, path = target
         resolved = self.server.replay.sites.resolve(host, path)
+        etag = resolved.header("ETag")
+        if resolved.status == 200 and etag and etag == self.headers.get("If-None-Match"):
+            resolved = Resolved(304, [("ETag", etag)], b"")
         self.server.replay.log_request(self.command, _full_url(scheme, host, path), resolved[0])
         self._send(resolved.status, resolved.headers, resolved.body, head_only)
 

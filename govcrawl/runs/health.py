@@ -40,8 +40,10 @@ EXIT_OK, EXIT_FAILED = 0, 1
 # Status codes of WAF challenges: 瑞数 412, 创宇云/加速乐 521, 安全狗 468.
 WAF_STATUSES = frozenset({"412", "468", "521"})
 BLOCKED_RED, BLOCKED_AMBER = 0.5, 0.2  # share of pages that were challenges or not articles
-DROPPED_RED, DROPPED_AMBER = 0.5, 0.1
-ERRORS_AMBER = 0.1  # share of requests that failed  # share of extracted records dropped as invalid
+DROPPED_RED, DROPPED_AMBER = 0.5, 0.1  # share of extracted records dropped as invalid
+ERRORS_AMBER = 0.1  # share of requests that failed
+# Drop reasons (prefixes) that say nothing of the page: the same article again.
+NOT_INVALID = ("duplicate", "stored_before", "unchanged")
 COVERAGE_FIELDS = ("title", "published_date", "text")
 COVERAGE_MIN = 0.9  # a key field on fewer records than this: red (amber under MIN_RECORDS)
 MIN_RECORDS = 5  # fewer records than this are too few to judge coverage as red
@@ -97,7 +99,7 @@ class RunFacts:
     waf: int  # WAF challenge statuses, plus WAF pages served with 200
     not_article: int  # article pages that were no article (soft-404, shells, challenges …)
     written: int
-    dropped: int  # records dropped as invalid (duplicates within the run excluded)
+    dropped: int  # records dropped as invalid (not those in NOT_INVALID)
     skipped_stored: int
     errors: int  # requests that failed (network errors, HTTP errors), not skipped ones
     listing_pages: int
@@ -118,8 +120,12 @@ class RunFacts:
             waf=sum(n for s, n in statuses.items() if s in WAF_STATUSES) + waf_pages,
             not_article=_count(c, "not_article/"),
             written=int(manifest.get("records_written") or c.get("written", 0)),
-            dropped=_count(c, "dropped/") - _count(c, "dropped/duplicate"),
-            skipped_stored=c.get("requests_skipped/stored_before", 0),
+            dropped=_count(c, "dropped/")
+            - sum(_count(c, f"dropped/{reason}") for reason in NOT_INVALID),
+            # A re-visit that found its article unchanged is as good as a skip.
+            skipped_stored=c.get("requests_skipped/stored_before", 0)
+            + c.get("revisits/not_modified", 0)
+            + c.get("dropped/unchanged", 0),
             # IgnoreRequest is a request skipped on purpose (stored before, offsite), not a failure.
             errors=_count(c, "request_errors/") - c.get("request_errors/IgnoreRequest", 0),
             listing_pages=c.get("listing_pages", 0),

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -29,6 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
 from govcrawl.runs.portalrun import PORTAL_CLOSED, PortalRun
+from govcrawl.runs.revisit import latest_entries
 from govcrawl.stores.lock import OutputLock, OutputLocked
 from govcrawl.stores.log import Dump, fsync_path, interrupted_walks, open_dumps, reconcile
 from govcrawl.stores.seen import seen_store_for
@@ -106,8 +106,11 @@ class OutputGuard:
             return
         crawl_store = seen_store_for(self.crawler)
 
-        def remember(portal: str, hashes: Iterable[str]) -> None:
-            crawl_store.add(portal, list(hashes))
+        days = self.crawler.settings.getint("GOVCRAWL_REVISIT_DAYS")
+
+        def remember(portal: str, records: list[dict]) -> None:
+            crawl_store.add(portal, [r["url_hash"] for r in records])
+            crawl_store.keep_latest(portal, latest_entries(records, days))
 
         done = reconcile(self.output, remember, killed_run_manifest)
         _INTERRUPTED[self.crawler] = frozenset(interrupted_walks(self.output))

@@ -49,6 +49,9 @@ class PortalRun:
     finish_reason: str | None = None
     # Filled by the health checks when the run closes (verdict, reasons).
     health: dict[str, Any] = field(default_factory=dict)
+    # URL hash → the validator (ETag or Last-Modified) of its article response, from the
+    # spider to the JSONL writer, which keeps it with the record for the next re-visit.
+    validators: dict[str, str] = field(default_factory=dict)
 
     def inc(self, key: str, count: int = 1) -> None:
         self.counters[key] += count

@@ -23,6 +23,7 @@ import itertools
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 import scrapy
@@ -51,7 +52,8 @@ from govcrawl.registry.portals import Portal, registry
 from govcrawl.registry.region import Region
 from govcrawl.runs.output import interrupted_portals
 from govcrawl.runs.portalrun import PortalRun, PortalRuns, portal_runs
-from govcrawl.stores.seen import SeenStore, seen_store_for
+from govcrawl.runs.revisit import conditional_headers, response_validator
+from govcrawl.stores.seen import Latest, SeenStore, seen_store_for
 
 ARTICLE_META = "govcrawl_article"  # request meta: this request fetches an article
 LISTING_META = "govcrawl_listing"  # request meta: the ListingContext of a listing request
@@ -189,6 +191,7 @@ class PortalSpider(scrapy.Spider):
             spider.store = seen_store_for(crawler)
         except NotConfigured:
             spider.store = None
+        spider.revisit_days = crawler.settings.getint("GOVCRAWL_REVISIT_DAYS")
         connect = crawler.signals.connect
         connect(spider._request_dropped, signal=signals.request_dropped)
         connect(spider._request_reached_downloader, signal=signals.request_reached_downloader)
@@ -203,6 +206,7 @@ class PortalSpider(scrapy.Spider):
 
     runs: PortalRuns
     store: SeenStore | None
+    revisit_days: int
     active_cap: int
 
     # --- portals: start, account, close ------------------------------------------------
@@ -355,29 +359,34 @@ class PortalSpider(scrapy.Spider):
         if state is not None:
             self.count(state, f"responses/{response.status}")
 
-    def _item_done(self, item: Any) -> PortalState | None:
-        """An item was written or dropped: one less pending for its portal."""
-        state = self._states.get(ItemAdapter(item).get("portal") or "")
+    def _item_state(self, item: Any) -> PortalState | None:
+        return self._states.get(ItemAdapter(item).get("portal") or "")
+
+    def _item_done(self, item: Any) -> None:
+        """An item was written or dropped: one less pending for its portal (whose run may
+        close here, so whatever counts the item must be counted before)."""
+        state = self._item_state(item)
         if state is not None and state.items:
             state.items -= 1
             self._events += 1
             self._finish_if_done(state)
-        return state
 
     def _item_dropped(self, item: Any, exception: BaseException) -> None:
         """Drops by reason for the portal's run (the pipelines count the crawl's)."""
-        state = self._item_done(item)
+        state = self._item_state(item)
         if state is not None:
             reason = getattr(exception, "reason", None) or str(exception).partition(":")[0]
             state.run.inc(f"dropped/{reason}")
             state.run.inc("dropped")
+        self._item_done(item)
 
     def _item_error(self, item: Any, failure: Failure) -> None:
         """A pipeline raised: the record is lost, which the summary must show."""
-        state = self._item_done(item)
+        state = self._item_state(item)
         if state is not None:
             self.count(state, f"item_errors/{failure.type.__name__}")
             self.count(state, "pages_lost")
+        self._item_done(item)
 
     def _spider_error(self, failure: Failure, response: Response) -> None:
         """A callback raised: its page's records are lost, which the summary must show."""
@@ -463,6 +472,13 @@ class PortalSpider(scrapy.Spider):
             return [False] * len(hashes)
         return self.store.stored(state.name, hashes)
 
+    def _revisits(self, state: PortalState, stored: list[str]) -> dict[str, Latest]:
+        """The stored articles still in their re-visit window (`govcrawl.runs.revisit`)."""
+        if self.store is None or not stored or self.revisit_days <= 0:
+            return {}
+        latest = self.store.latest(state.name, stored)
+        return {key: entry for key, entry in zip(stored, latest, strict=True) if entry}
+
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """Article requests for the main list (those not stored before), then the next
         listing page unless the walk ends here."""
@@ -508,10 +524,12 @@ class PortalSpider(scrapy.Spider):
             else:
                 wanted.append(link)
         hashes = [url_hash(link.url) for link in wanted]
-        stored_before = []
-        for link, key, stored in zip(wanted, hashes, self._stored(state, hashes), strict=True):
-            if stored:
-                stored_before.append(key)
+        stored = self._stored(state, hashes)
+        stored_before = [key for key, known in zip(hashes, stored, strict=True) if known]
+        revisits = self._revisits(state, stored_before)
+        for link, key, known in zip(wanted, hashes, stored, strict=True):
+            latest = revisits.get(key)
+            if known and latest is None:
                 continue
             meta = {
                 ARTICLE_META: True,
@@ -525,9 +543,15 @@ class PortalSpider(scrapy.Spider):
                 self.count(state, "errors/bad_link")
                 self.logger.warning("Bad link on %s: %r (%s)", response.url, link.url, error)
                 continue
+            if latest is not None:
+                request.headers.update(conditional_headers(latest))
+                request.meta["handle_httpstatus_list"] = [HTTPStatus.NOT_MODIFIED]
+                self.count(state, "revisits/requested")
             yield request
         if stored_before:
-            self.count(state, "requests_skipped/stored_before", len(stored_before))
+            skipped = len(stored_before) - len(revisits)
+            if skipped:
+                self.count(state, "requests_skipped/stored_before", skipped)
             assert self.store is not None
             self.store.add(state.name, stored_before)  # seen again: its last-seen time
         next_url = page.next_page()
@@ -570,6 +594,9 @@ class PortalSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         """The article's fields, with the portal's facts filled in."""
         state = self._state(response.meta)
+        if response.status == HTTPStatus.NOT_MODIFIED:  # a re-visit: nothing changed
+            self.count(state, "revisits/not_modified")
+            return
         if not isinstance(response, TextResponse):
             self.count(state, "not_html/article")
             self.logger.warning("Article link is not an HTML page: %s", response.url)
@@ -585,4 +612,7 @@ class PortalSpider(scrapy.Spider):
             fields["date_candidates"].append(("listing", response.meta["listing_date"]))
         fields["channel"] = fields["channel"] or response.meta.get("channel")
         region = state.region.as_record() if state.region else None
+        validator = response_validator(response)
+        if validator and self.revisit_days > 0:  # for the writer: a later re-visit sends it
+            state.run.validators[url_hash(response.url)] = validator
         yield ArticleItem(portal=state.name, region=region, **fields)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -121,20 +121,21 @@ def interrupted_walks(output_dir: Path) -> set[str]:
 
 def reconcile(
     output_dir: Path,
-    remember: Callable[[str, Iterable[str]], None],
+    remember: Callable[[str, list[dict]], None],
     write_manifest: Callable[[str, str, Path, list[dict]], None],
 ) -> dict[str, int]:
     """Brings the seen-store level with the dumps of runs that never closed.
 
-    For each such dump: repair it, `remember(portal, hashes)` of every record in it (the
-    store must ignore hashes it holds), then `write_manifest(portal, run_id, dump,
-    records)` so it is not read again. Returns portal → records reconciled. Idempotent: a
-    crash during reconciliation only means doing it again.
+    For each such dump: repair it, `remember(portal, records)` of the records in it that
+    carry a URL hash (the store must ignore hashes it holds), then
+    `write_manifest(portal, run_id, dump, records)` so it is not read again. Returns
+    portal → records reconciled. Idempotent: a crash during reconciliation only means
+    doing it again.
     """
     done: dict[str, int] = {}
     for portal, run_id, dump in unclosed_runs(output_dir):
         records = repair(dump)
-        remember(portal, [r["url_hash"] for r in records if r.get("url_hash")])
+        remember(portal, [r for r in records if r.get("url_hash")])
         write_manifest(portal, run_id, dump, records)
         done[portal] = done.get(portal, 0) + len(records)
     return done
