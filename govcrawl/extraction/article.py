@@ -35,7 +35,7 @@ from govcrawl.extraction.html import (
 from govcrawl.extraction.meta import gov_meta
 from govcrawl.extraction.notarticle import not_article_reason
 from govcrawl.extraction.parse import parse_response, saved_response
-from govcrawl.extraction.text import fold, is_boilerplate, normalize_space
+from govcrawl.extraction.text import fold, is_boilerplate_line, normalize_space
 from govcrawl.extraction.urls import join_url
 
 ATTACHMENT_EXTENSIONS = (
@@ -473,7 +473,7 @@ class ArticlePage:
             byline = split_byline(line)
             if byline:
                 contributors.extend(byline)
-            elif folded != title and not is_boilerplate(line):
+            elif folded != title and not is_boilerplate_line(line):
                 lines.append(line)
         return lines, contributors
 

@@ -55,11 +55,16 @@ def is_boilerplate(line: str) -> bool:
         return False
     if len(line) - sum(map(line.count, _SPACES)) > _MAX_BOILERPLATE_LEN:
         return False
-    line = normalize_space(line)
+    return is_boilerplate_line(normalize_space(line))
+
+
+def is_boilerplate_line(line: str) -> bool:
+    """`is_boilerplate` for a line `normalize_space` already folded: then its length alone
+    tells prose (no splitting or counting), which is what every line of a body is."""
     return len(line) <= _MAX_BOILERPLATE_LEN and bool(_BOILERPLATE.match(line))
 
 
 def clean_lines(lines: list[str]) -> list[str]:
     """Normalised, non-empty, non-boilerplate lines, in order."""
     cleaned = (normalize_space(line) for line in lines)
-    return [line for line in cleaned if line and not is_boilerplate(line)]
+    return [line for line in cleaned if line and not is_boilerplate_line(line)]
