@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from generate_portal import COLUMN_PATH, HOST, PORTAL, generate
-from perfkit import ROOT, provenance, write_section
+from perfkit import BENCH_RUN_ID, ROOT, provenance, write_section
 
 DEFAULT_SITE = Path("/tmp/govcrawl-bench/portals")
 SETTINGS = {
@@ -86,7 +86,7 @@ def run_child(portals: int, proxy: str, out: Path, settings: dict[str, str]) -> 
     project.setdict(
         {
             "GOVCRAWL_OUTPUT_DIR": str(out),
-            "GOVCRAWL_RUN_ID": "bench",
+            "GOVCRAWL_RUN_ID": BENCH_RUN_ID,
             "GOVCRAWL_REPLAY_PROXY": proxy,
             **settings,
         },

@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 
 import scrapy
 from generate_portal import CHANNEL, HOST, LISTING_URL, PORTAL, generate
-from perfkit import ROOT, median, provenance, write_section
+from perfkit import BENCH_RUN_ID, ROOT, median, provenance, write_section
 from serve import serve, server_name
 
 from govcrawl.registry.divisions import region_for_code
@@ -45,8 +45,6 @@ from govcrawl.registry.spiderloader import spider_class
 
 MODES = ("full", "minimal", "trafilatura", "bare")
 DEFAULT_SITE = Path("/tmp/govcrawl-bench/site")
-# A run id of the schema's form: with any other, validate drops every record as schema_invalid.
-BENCH_RUN_ID = "20260101T000000Z"
 COMMON_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
@@ -319,6 +317,13 @@ def main(argv: list[str] | None = None) -> None:
             for mode in order:
                 result = crawl_in_subprocess(mode, proxy, args.max_pages)
                 print(json.dumps(result), file=sys.stderr)
+                if mode != "bare" and result["records"] < result["article_pages"]:
+                    # A crawl that drops its records measures something else (a run id
+                    # the schema refused once made the full crawl log errors for a page).
+                    sys.exit(
+                        f"{mode} crawl wrote {result['records']} records for "
+                        f"{result['article_pages']} article pages: figures refused"
+                    )
                 results[-1].append(result)
     if set(MODES) <= set(modes) and not args.no_write:
         write_section("throughput", _report(results, args, server_name(not args.replay)))
