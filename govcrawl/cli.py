@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govcrawl.registry import RegistryError
 from govcrawl.replay import REPLICAS
 
 if TYPE_CHECKING:
-    from govcrawl.registry.portals import Portal
+    from govcrawl.registry.portals import Portal, Row
     from govcrawl.runs.portalrun import PortalRun
 
 DEFAULT_REPLAY_ROOT = REPLICAS
@@ -61,13 +62,14 @@ def _selectors(args: argparse.Namespace) -> dict[str, str | None]:
     }
 
 
-def selected_portals(args: argparse.Namespace, *, require: bool) -> list[Portal]:
-    """The portals named on the command line, or chosen by `--all` and the selectors.
+def selected_rows(args: argparse.Namespace, *, require: bool) -> list[Row]:
+    """The registry rows named on the command line, or chosen by `--all` and the selectors
+    (rows, not portals: `govcrawl list` prints them without building every portal).
 
     With `require`, naming nothing is an error (a crawl must say what it crawls); a
     selection that matches no portal is always one.
     """
-    from govcrawl.registry.portals import select
+    from govcrawl.registry.portals import select_rows
 
     chosen = {key: value for key, value in _selectors(args).items() if value}
     if require and not (args.portals or args.all or chosen):
@@ -78,31 +80,40 @@ def selected_portals(args: argparse.Namespace, *, require: bool) -> list[Portal]
     if args.portals and args.all:
         raise CliError("name portals or give --all, not both")
     try:
-        portals = select(args.portals, **chosen)
+        rows = select_rows(args.portals, **chosen)
     except KeyError as unknown:
         raise CliError(f"unknown portal {unknown.args[0]} (see `govcrawl list`)") from None
-    if not portals:
+    if not rows:
         raise CliError("no portal matches the selection (see `govcrawl list`)")
-    return portals
+    return rows
+
+
+def selected_portals(args: argparse.Namespace, *, require: bool) -> list[Portal]:
+    """The portals of `selected_rows`."""
+    from govcrawl.registry.portals import registry
+
+    every = registry()
+    return [every[row.name] for row in selected_rows(args, require=require)]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    portals = selected_portals(args, require=False)
+    rows = selected_rows(args, require=False)
     if args.json:
-        rows = [portal.as_dict() for portal in portals]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        from govcrawl.registry.portals import registry
+
+        every = registry()
+        print(json.dumps([every[row.name].as_dict() for row in rows], ensure_ascii=False, indent=2))
         return 0
-    for portal in portals:
-        region = portal.region
-        assert region is not None  # every registry row has one; only auto mode may not
-        place = "".join(p for p in (region.province, region.prefecture, region.county) if p)
-        columns = "、".join(column.label for column in portal.columns[:3])
-        more = f" (+{len(portal.columns) - 3})" if len(portal.columns) > 3 else ""
-        print(
-            f"{portal.name:<20} {region.code}  {place:<20} {portal.platform:<8} "
-            f"{portal.status:<8} {columns}{more}"
+    lines = []
+    for row in rows:
+        place = "".join(p for p in (row.province, row.prefecture, row.county) if p)
+        more = f" (+{row.columns - 3})" if row.columns > 3 else ""
+        lines.append(
+            f"{row.name:<20} {row.code}  {place:<20} {row.platform:<8} "
+            f"{row.status:<8} {'、'.join(row.labels)}{more}"
         )
-    print(f"{len(portals)} portals", file=sys.stderr)
+    print("\n".join(lines))
+    print(f"{len(rows)} portals", file=sys.stderr)
     return 0
 
 
@@ -608,6 +619,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.status
+    except RegistryError as error:  # a bad row of an operator's $GOVCRAWL_REGISTRY
+        print(f"error: registry: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
