@@ -17,7 +17,7 @@ from govcrawl.registry import RegistryError
 from govcrawl.replay import REPLICAS
 
 if TYPE_CHECKING:
-    from govcrawl.registry.portals import Portal, Row
+    from govcrawl.registry.portals import Portal
     from govcrawl.runs.portalrun import PortalRun
 
 DEFAULT_REPLAY_ROOT = REPLICAS
@@ -62,14 +62,14 @@ def _selectors(args: argparse.Namespace) -> dict[str, str | None]:
     }
 
 
-def selected_rows(args: argparse.Namespace, *, require: bool) -> list[Row]:
-    """The registry rows named on the command line, or chosen by `--all` and the selectors
-    (rows, not portals: `govcrawl list` prints them without building every portal).
+def selected_names(args: argparse.Namespace, *, require: bool) -> list[str]:
+    """The portals named on the command line, or chosen by `--all` and the selectors, by
+    name (`govcrawl list` prints them without building every portal).
 
     With `require`, naming nothing is an error (a crawl must say what it crawls); a
     selection that matches no portal is always one.
     """
-    from govcrawl.registry.portals import select_rows
+    from govcrawl.registry.portals import select_names
 
     chosen = {key: value for key, value in _selectors(args).items() if value}
     if require and not (args.portals or args.all or chosen):
@@ -80,40 +80,31 @@ def selected_rows(args: argparse.Namespace, *, require: bool) -> list[Row]:
     if args.portals and args.all:
         raise CliError("name portals or give --all, not both")
     try:
-        rows = select_rows(args.portals, **chosen)
+        names = select_names(args.portals, **chosen)
     except KeyError as unknown:
         raise CliError(f"unknown portal {unknown.args[0]} (see `govcrawl list`)") from None
-    if not rows:
+    if not names:
         raise CliError("no portal matches the selection (see `govcrawl list`)")
-    return rows
+    return names
 
 
 def selected_portals(args: argparse.Namespace, *, require: bool) -> list[Portal]:
-    """The portals of `selected_rows`."""
+    """The portals of `selected_names`."""
     from govcrawl.registry.portals import registry
 
     every = registry()
-    return [every[row.name] for row in selected_rows(args, require=require)]
+    return [every[name] for name in selected_names(args, require=require)]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = selected_rows(args, require=False)
-    if args.json:
-        from govcrawl.registry.portals import registry
+    from govcrawl.registry.portals import registry
 
-        every = registry()
-        print(json.dumps([every[row.name].as_dict() for row in rows], ensure_ascii=False, indent=2))
-        return 0
-    lines = []
-    for row in rows:
-        place = "".join(p for p in (row.province, row.prefecture, row.county) if p)
-        more = f" (+{row.columns - 3})" if row.columns > 3 else ""
-        lines.append(
-            f"{row.name:<20} {row.code}  {place:<20} {row.platform:<8} "
-            f"{row.status:<8} {'、'.join(row.labels)}{more}"
-        )
-    print("\n".join(lines))
-    print(f"{len(rows)} portals", file=sys.stderr)
+    names, every = selected_names(args, require=False), registry()
+    if args.json:
+        print(json.dumps([every[name].as_dict() for name in names], ensure_ascii=False, indent=2))
+    else:  # each row's line is in the registry's index: no portal is built
+        print("\n".join(every.value(name, "listing") for name in names))
+    print(f"{len(names)} portals", file=sys.stderr)
     return 0
 
 

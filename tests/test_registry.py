@@ -50,6 +50,9 @@ def test_one_portal_is_built_without_building_the_others(monkeypatch):
     every = portals.registry()
     fresh = portals.Registry(every.folder)
     monkeypatch.setattr(spiderloader, "registry", lambda: fresh)
+    monkeypatch.setattr(portals, "registry", lambda: fresh)
+    assert "gd_zijin" in portals.select_names(province="广东", platform="gd_jyh", status="tested")
+    assert fresh.value("gd_zijin", "listing").startswith("gd_zijin             441621  广东省")
     loader = spiderloader.RegistrySpiderLoader(Settings())
     assert len(loader.list()) == len(every) + 2  # every name, and `auto`, `portals`
     assert loader.load("gd_zijin").portal.columns[0].label == "政务动态"

@@ -9,9 +9,11 @@ source. Region names come from the division table by code, never typed.
 
 Start-up must not grow with the row count (issue 15): a one-portal crawl reads one row, and
 `govcrawl list` prints rows without building them. So the files are read once into an
-index (a `Row` per portal: its listing facts, region, hosts and the byte spans of its
-lines), which validates every row and is kept in the user's cache directory, keyed by the
-files' size, mtime and inode; a `Portal` is parsed from its spans when first asked for.
+index that validates every row and holds, per portal, its `govcrawl list` line, what
+`select` filters on, its hosts and the byte spans of its lines: one string per field and
+arrays of offsets, not objects per row, so that loading it costs little at any row count.
+The index is kept in the user's cache directory, keyed by the files' size, mtime and inode;
+a `Portal` is parsed from its spans when first asked for.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ import hashlib
 import marshal
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlsplit
 
 from govcrawl.registry import RegistryError
@@ -93,26 +96,11 @@ FOLDER = Path(__file__).parent
 PORTAL_FIELDS = ("name", "region_code", "domains", "platform", "status", "home_url", "access",
                  "source", "override")  # fmt: skip
 COLUMN_FIELDS = ("portal", "label", "url", "kind", "platform", "source")
-# Part of the cache key: bump it whenever what a `Row` holds changes.
+# Part of the cache key: bump it whenever what `_build_index` stores changes.
 INDEX_FORMAT = 1
-
-
-class Row(NamedTuple):
-    """What the index knows of a portal row without reading it: enough to list and select."""
-
-    name: str
-    span: tuple[int, int]  # its bytes in portals.csv
-    code: str
-    province: str
-    prefecture: str | None
-    county: str | None
-    domains: tuple[str, ...]
-    platform: str
-    status: str
-    platforms: tuple[str, ...]  # of its columns
-    labels: tuple[str, ...]  # its first three columns'
-    columns: int
-    column_spans: tuple[tuple[int, int], ...]  # its rows' bytes in columns.csv
+# Per-row text fields of the index, each stored as one string joined by SEPARATOR.
+TEXT_FIELDS = ("name", "listing", "code", "province", "status", "platforms", "domains")
+SEPARATOR = "\x1f"
 
 
 def _records(path: Path, fields: tuple[str, ...]) -> Iterator[tuple[int, int, int, list[str]]]:
@@ -141,30 +129,54 @@ def _records(path: Path, fields: tuple[str, ...]) -> Iterator[tuple[int, int, in
         start = end
 
 
-def _build_rows(folder: Path) -> dict[str, Row]:
-    """Every portal row of `folder`'s two files, validated (RegistryError names the row)."""
-    columns: dict[str, list[tuple[str, str, tuple[int, int]]]] = {}
+def listing_line(name: str, region: Region, platform: str, status: str, labels: list[str]) -> str:
+    """A portal's line in `govcrawl list`: region, platform, status, first three columns."""
+    place = "".join(p for p in (region.province, region.prefecture, region.county) if p)
+    more = f" (+{len(labels) - 3})" if len(labels) > 3 else ""
+    return (
+        f"{name:<20} {region.code}  {place:<20} {platform:<8} {status:<8} "
+        f"{'、'.join(labels[:3])}{more}"
+    )
+
+
+def _build_index(folder: Path) -> dict[str, Any]:
+    """The index of `folder`'s two files (see the module's docstring), every row validated:
+    RegistryError names the file, line and portal of a row that cannot be used."""
+    columns: dict[str, list[tuple[str, str, int, int]]] = {}
     for _, start, end, (portal, label, _url, _kind, platform, _) in _records(
         folder / "columns.csv", COLUMN_FIELDS
     ):
-        columns.setdefault(portal, []).append((label, platform, (start, end)))
-    rows = {}
-    for line, start, end, (name, code, domains, platform, status, *_) in _records(
-        folder / "portals.csv", PORTAL_FIELDS
-    ):
+        columns.setdefault(portal, []).append((label, platform, start, end))
+    rows: dict[str, tuple[list[str], int, int, list[tuple[str, str, int, int]]]] = {}
+    for line, start, end, row in _records(folder / "portals.csv", PORTAL_FIELDS):
+        name, code, domains, platform, status, *_ = row
         try:
             region = region_for_code(code)
         except ValueError as error:
             raise RegistryError(f"{folder / 'portals.csv'} line {line} ({name}): {error}") from None
         own = columns.get(name, [])
-        rows[name] = Row(
-            name, (start, end), region.code, region.province, region.prefecture,
-            region.county, tuple(domains.split()), platform, status,
-            tuple(dict.fromkeys(c_platform or platform for _, c_platform, _ in own)),
-            tuple(label for label, _, _ in own[:3]), len(own),
-            tuple(span for _, _, span in own),
-        )  # fmt: skip
-    return rows
+        labels = [label for label, *_ in own]
+        text = [name, listing_line(name, region, platform, status, labels), code,
+                region.province, status,
+                " ".join(dict.fromkeys([platform] + [p or platform for _, p, _, _ in own])),
+                domains]  # fmt: skip
+        if any(SEPARATOR in value for value in text):
+            raise RegistryError(
+                f"{folder / 'portals.csv'} line {line} ({name}): a \\x1f in a field or label"
+            )
+        rows[name] = text, start, end, own  # a name given twice: the last row, first place
+    texts, owns = [text for text, *_ in rows.values()], [own for *_, own in rows.values()]
+    return {
+        "rows": len(rows),
+        **{field: SEPARATOR.join(text[k] for text in texts) for k, field in enumerate(TEXT_FIELDS)},
+        "spans": _int64([n for _, start, end, _ in rows.values() for n in (start, end)]),
+        "column_offsets": _int64([0, *accumulate(map(len, owns))]),
+        "column_spans": _int64([n for own in owns for *_, start, end in own for n in (start, end)]),
+    }
+
+
+def _int64(values: list[int]) -> bytes:
+    return array("q", values).tobytes()
 
 
 def _cache_file(folder: Path) -> Path | None:
@@ -187,86 +199,113 @@ def _stamp(folder: Path) -> tuple[Any, ...]:
     return (INDEX_FORMAT, *((s.st_size, s.st_mtime_ns, s.st_ino) for s in stats))
 
 
-def _cached_rows(folder: Path) -> dict[str, Row]:
-    """`_build_rows(folder)`, from the cache when it was built from the same files."""
+def _cached_index(folder: Path) -> dict[str, Any]:
+    """`_build_index(folder)`, from the cache when it was built from the same files."""
     try:
         stamp = _stamp(folder)
     except OSError:  # a file is missing: let the build say which
-        return _build_rows(folder)
+        return _build_index(folder)
     cache_file = _cache_file(folder)
     if cache_file is not None:
         try:
-            kept, rows = marshal.loads(cache_file.read_bytes())
+            kept, index = marshal.loads(cache_file.read_bytes())
             if kept == stamp:
-                return {row[0]: Row._make(row) for row in rows}
+                return dict(index)
         except (OSError, ValueError, EOFError, TypeError):  # none yet, or unreadable
             pass
-    built = _build_rows(folder)
+    index = _build_index(folder)
     if cache_file is not None:
         try:  # written whole, then renamed: a reader never sees half a file
             cache_file.parent.mkdir(parents=True, exist_ok=True)
             part = cache_file.with_name(f"{cache_file.name}.{os.getpid()}")
-            part.write_bytes(marshal.dumps((stamp, [tuple(row) for row in built.values()])))
+            part.write_bytes(marshal.dumps((stamp, index)))
             os.replace(part, cache_file)
         except OSError:  # a read-only cache directory only costs the next run the build
             pass
-    return built
+    return index
 
 
 class Registry(Mapping[str, Portal]):
-    """Portal name → portal, in the file's order; a portal is read from its row's bytes when
+    """Portal name → portal, in the file's order; a portal is read from its rows' bytes when
     first asked for, so that using one of 2,842 rows costs what using one of 22 does."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.rows = _cached_rows(folder)
-        self.hosts: dict[str, str] = {}  # host → the first row that names it
-        for row in self.rows.values():
-            for host in row.domains:
-                self.hosts.setdefault(host, row.name)
+        self._index = _cached_index(folder)
+        self._fields: dict[str, list[str]] = {}
+        self.names = self.field("name")
+        self._position = {name: i for i, name in enumerate(self.names)}
+        self._spans = array("q", self._index["spans"])  # portals.csv: start, end of row i
+        self._column_offsets = array("q", self._index["column_offsets"])  # row i's columns
+        self._column_spans = array("q", self._index["column_spans"])  # columns.csv: j's bytes
         self._built: dict[str, Portal] = {}
         self._files: dict[str, tuple[bytes, list[str]]] = {}  # file → its bytes and header
 
     def __getitem__(self, name: str) -> Portal:
         portal = self._built.get(name)
         if portal is None:
-            portal = self._built[name] = self._portal(self.rows[name])
+            portal = self._built[name] = self._portal(self._position[name])
         return portal
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.rows)
+        return iter(self.names)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.names)
 
     def __contains__(self, name: object) -> bool:
-        return name in self.rows
+        return name in self._position
 
-    def _row(self, file: str, span: tuple[int, int], fields: tuple[str, ...]) -> dict[str, str]:
-        """The row of `file` at byte `span`, as `fields` → value (the file is read once)."""
+    def field(self, field: str) -> list[str]:
+        """One of `TEXT_FIELDS` for every row, in the file's order (split on first use)."""
+        if field not in self._fields:
+            blob = self._index[field]
+            self._fields[field] = blob.split(SEPARATOR) if self._index["rows"] else []
+        return self._fields[field]
+
+    def value(self, name: str, field: str) -> str:
+        """One of `TEXT_FIELDS` of the row `name` (KeyError: no such row)."""
+        return self.field(field)[self._position[name]]
+
+    @cached_property
+    def hosts(self) -> dict[str, str]:
+        """Host → the name of the first row that names it."""
+        hosts: dict[str, str] = {}
+        for name, domains in zip(self.names, self.field("domains"), strict=True):
+            for host in domains.split():
+                hosts.setdefault(host, name)
+        return hosts
+
+    def _row(self, file: str, start: int, end: int, fields: tuple[str, ...]) -> dict[str, str]:
+        """The row of `file` at bytes `start:end`, as `fields` → value (read once a file)."""
         if file not in self._files:
             data = (self.folder / file).read_bytes()
             header = next(csv.reader([data[: data.find(b"\n")].decode("utf-8")]))
             self._files[file] = data, header
         data, header = self._files[file]
-        row = next(csv.reader(data[span[0] : span[1]].decode("utf-8").splitlines(keepends=True)))
+        row = next(csv.reader(data[start:end].decode("utf-8").splitlines(keepends=True)))
         return {field: row[header.index(field)] for field in fields}
 
-    def _portal(self, row: Row) -> Portal:
-        fields = self._row("portals.csv", row.span, PORTAL_FIELDS)
-        columns = [self._row("columns.csv", span, COLUMN_FIELDS) for span in row.column_spans]
-        if fields["name"] != row.name or any(c["portal"] != row.name for c in columns):
+    def _portal(self, i: int) -> Portal:
+        spans, offsets, column_spans = self._spans, self._column_offsets, self._column_spans
+        fields = self._row("portals.csv", spans[2 * i], spans[2 * i + 1], PORTAL_FIELDS)
+        columns = [
+            self._row("columns.csv", column_spans[2 * j], column_spans[2 * j + 1], COLUMN_FIELDS)
+            for j in range(offsets[i], offsets[i + 1])
+        ]
+        name, platform = self.names[i], fields["platform"]
+        if fields["name"] != name or any(c["portal"] != name for c in columns):
             raise RegistryError(f"{self.folder} changed while it was read: run again")
         return Portal(
-            name=row.name,
-            region=Region(row.code, row.province, row.prefecture, row.county),
-            domains=row.domains,
-            platform=row.platform,
+            name=name,
+            region=region_for_code(fields["region_code"]),
+            domains=tuple(fields["domains"].split()),
+            platform=platform,
             columns=tuple(
-                Column(c["label"], c["url"], c["platform"] or row.platform, c["kind"], c["source"])
+                Column(c["label"], c["url"], c["platform"] or platform, c["kind"], c["source"])
                 for c in columns
             ),
-            status=row.status,
+            status=fields["status"],
             home_url=fields["home_url"],
             access=fields["access"],
             source=fields["source"],
@@ -303,37 +342,51 @@ def portal_by_host() -> PortalsByHost:
     return PortalsByHost(registry())
 
 
-def select_rows(
+# How a selector matches its index field: a name's or code's start, one of the platforms.
+MATCHES: dict[str, Callable[[str, str], bool]] = {
+    "province": str.startswith,
+    "code": str.startswith,
+    "platforms": lambda platforms, platform: platform in platforms.split(),
+    "status": str.__eq__,
+}
+
+
+def select_names(
     names: Iterable[str] = (),
     *,
     province: str | None = None,
     region: str | None = None,
     platform: str | None = None,
     status: str | None = None,
-) -> list[Row]:
-    """The rows named, or (no names) those matching every selector given.
+) -> list[str]:
+    """The portals named, or (no names) those matching every selector given, by name.
 
     `province` matches the province's name (云南省, or its start: 云南); `region` a code
     prefix (53, 5326, 532627); `platform` a platform id or `auto`, on any of the portal's
     columns; `status` `tested` or `declared`. Raises KeyError naming unknown portals.
+    Reads only the index fields a selector needs, builds no portal.
     """
-    every = registry().rows
+    every = registry()
     names = list(names)
     unknown = [name for name in names if name not in every]
     if unknown:
         raise KeyError(", ".join(unknown))
-    chosen = [every[name] for name in names] if names else list(every.values())
+    chosen = names or every.names
+    wanted = {
+        field: value
+        for field, value in (
+            ("province", province), ("code", region), ("platforms", platform), ("status", status)
+        )
+        if value
+    }  # fmt: skip
     return [
-        row
-        for row in chosen
-        if (not province or row.province.startswith(province))
-        and (not region or row.code.startswith(region))
-        and (not platform or row.platform == platform or platform in row.platforms)
-        and (not status or row.status == status)
+        name
+        for name in chosen
+        if all(MATCHES[field](every.value(name, field), value) for field, value in wanted.items())
     ]
 
 
 def select(names: Iterable[str] = (), **selectors: str | None) -> list[Portal]:
-    """The portals of `select_rows(names, **selectors)`."""
+    """The portals of `select_names(names, **selectors)`."""
     every = registry()
-    return [every[row.name] for row in select_rows(names, **selectors)]
+    return [every[name] for name in select_names(names, **selectors)]
