@@ -102,8 +102,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     names, every = selected_names(args, require=False), registry()
     if args.json:
         print(json.dumps([every[name].as_dict() for name in names], ensure_ascii=False, indent=2))
-    else:  # each row's line is in the registry's index: no portal is built
-        print("\n".join(every.value(name, "listing") for name in names))
+        return 0
+    print("\n".join(every.value(name, "listing") for name in names))  # built by the index
     print(f"{len(names)} portals", file=sys.stderr)
     return 0
 
@@ -432,7 +432,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
     def select(args: argparse.Namespace) -> list[str]:
         try:
-            return [portal.name for portal in selected_portals(args, require=True)]
+            return selected_names(args, require=True)
         except CliError as error:
             raise ValueError(str(error)) from None
 

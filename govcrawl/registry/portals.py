@@ -19,7 +19,6 @@ a `Portal` is parsed from its spans when first asked for.
 from __future__ import annotations
 
 import csv
-import hashlib
 import marshal
 import os
 import sys
@@ -31,6 +30,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zlib import crc32
 
 from govcrawl.registry import RegistryError
 from govcrawl.registry.divisions import region_for_code
@@ -97,7 +97,7 @@ PORTAL_FIELDS = ("name", "region_code", "domains", "platform", "status", "home_u
                  "source", "override")  # fmt: skip
 COLUMN_FIELDS = ("portal", "label", "url", "kind", "platform", "source")
 # Part of the cache key: bump it whenever what `_build_index` stores changes.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 # Per-row text fields of the index, each stored as one string joined by SEPARATOR.
 TEXT_FIELDS = ("name", "listing", "code", "province", "status", "platforms", "domains")
 SEPARATOR = "\x1f"
@@ -186,7 +186,9 @@ def _cache_file(folder: Path) -> Path | None:
         root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     except RuntimeError:  # no home directory: no cache
         return None
-    digest = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    # Two folders whose paths share a checksum only take turns in one file: the stamp,
+    # which holds the files' inodes, never lets one folder's index pass for the other's.
+    digest = f"{crc32(str(folder.resolve()).encode()):08x}"
     return root / "govcrawl" / f"registry-{digest}.{sys.implementation.cache_tag}.marshal"
 
 
@@ -210,7 +212,7 @@ def _cached_index(folder: Path) -> dict[str, Any]:
         try:
             kept, index = marshal.loads(cache_file.read_bytes())
             if kept == stamp:
-                return dict(index)
+                return index
         except (OSError, ValueError, EOFError, TypeError):  # none yet, or unreadable
             pass
     index = _build_index(folder)
