@@ -381,6 +381,8 @@ def select_names(
         )
         if value
     }  # fmt: skip
+    if not wanted:  # every row, or the rows named: nothing to read
+        return list(chosen)
     return [
         name
         for name in chosen
