@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govcrawl.registry import RegistryError
 from govcrawl.replay import REPLICAS
 
 if TYPE_CHECKING:
@@ -61,13 +62,14 @@ def _selectors(args: argparse.Namespace) -> dict[str, str | None]:
     }
 
 
-def selected_portals(args: argparse.Namespace, *, require: bool) -> list[Portal]:
-    """The portals named on the command line, or chosen by `--all` and the selectors.
+def selected_names(args: argparse.Namespace, *, require: bool) -> list[str]:
+    """The portals named on the command line, or chosen by `--all` and the selectors, by
+    name (`govcrawl list` prints them without building every portal).
 
     With `require`, naming nothing is an error (a crawl must say what it crawls); a
     selection that matches no portal is always one.
     """
-    from govcrawl.registry.portals import select
+    from govcrawl.registry.portals import select_names
 
     chosen = {key: value for key, value in _selectors(args).items() if value}
     if require and not (args.portals or args.all or chosen):
@@ -78,31 +80,31 @@ def selected_portals(args: argparse.Namespace, *, require: bool) -> list[Portal]
     if args.portals and args.all:
         raise CliError("name portals or give --all, not both")
     try:
-        portals = select(args.portals, **chosen)
+        names = select_names(args.portals, **chosen)
     except KeyError as unknown:
         raise CliError(f"unknown portal {unknown.args[0]} (see `govcrawl list`)") from None
-    if not portals:
+    if not names:
         raise CliError("no portal matches the selection (see `govcrawl list`)")
-    return portals
+    return names
+
+
+def selected_portals(args: argparse.Namespace, *, require: bool) -> list[Portal]:
+    """The portals of `selected_names`."""
+    from govcrawl.registry.portals import registry
+
+    every = registry()
+    return [every[name] for name in selected_names(args, require=require)]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    portals = selected_portals(args, require=False)
+    from govcrawl.registry.portals import registry
+
+    names, every = selected_names(args, require=False), registry()
     if args.json:
-        rows = [portal.as_dict() for portal in portals]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps([every[name].as_dict() for name in names], ensure_ascii=False, indent=2))
         return 0
-    for portal in portals:
-        region = portal.region
-        assert region is not None  # every registry row has one; only auto mode may not
-        place = "".join(p for p in (region.province, region.prefecture, region.county) if p)
-        columns = "、".join(column.label for column in portal.columns[:3])
-        more = f" (+{len(portal.columns) - 3})" if len(portal.columns) > 3 else ""
-        print(
-            f"{portal.name:<20} {region.code}  {place:<20} {portal.platform:<8} "
-            f"{portal.status:<8} {columns}{more}"
-        )
-    print(f"{len(portals)} portals", file=sys.stderr)
+    print("\n".join(every.value(name, "listing") for name in names))  # built by the index
+    print(f"{len(names)} portals", file=sys.stderr)
     return 0
 
 
@@ -434,7 +436,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
     def select(args: argparse.Namespace) -> list[str]:
         try:
-            return [portal.name for portal in selected_portals(args, require=True)]
+            return selected_names(args, require=True)
         except CliError as error:
             raise ValueError(str(error)) from None
 
@@ -612,6 +614,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.status
+    except RegistryError as error:  # a bad row of an operator's $GOVCRAWL_REGISTRY
+        print(f"error: registry: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

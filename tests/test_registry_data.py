@@ -363,6 +363,7 @@ def test_an_operators_own_registry_folder_replaces_the_bundled_one(tmp_path, mon
     (tmp_path / "columns.csv").write_text(
         "\n".join([columns[0]] + [c for c in columns if c.startswith("gd_zijin,")]) + "\n")
     monkeypatch.setenv("GOVCRAWL_REGISTRY", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # its index: not the user's
     portals.registry.cache_clear()
     try:
         assert list(portals.registry()) == ["gd_zijin"]

@@ -3,6 +3,8 @@
 `scrapy list`, `scrapy crawl <portal>`, Scrapyd and `govcrawl crawl` all find spiders here.
 A row's spider is a `PortalSpider` subclass named after the row and bound to it (made on
 first load, nothing imported per portal); a row that names an override gets that class.
+Listing names reads no row and loading one builds only that row (`portals.Registry`), so
+`scrapy list` and `scrapy crawl <portal>` do not grow with the registry.
 `portals` is the `PortalSpider` itself, crawling many rows in one engine
 (`scrapy crawl portals -a portals=gd_zijin,yn_guangnan`, or `-a portals=all`).
 """
