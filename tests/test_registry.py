@@ -112,3 +112,19 @@ def test_a_bad_row_is_named_by_every_command_that_reads_the_registry(
     portals.registry.cache_clear()
     write_registry(operator_registry, ["gd_zijin"])  # fixed: read again, not from a cache
     assert list(portals.registry()) == ["gd_zijin"]
+
+
+def test_a_registry_inside_a_zip_is_read_without_a_cache(tmp_path, monkeypatch):
+    """Scrapyd runs the project from an egg (a zip): its registry files are no paths."""
+    import zipfile
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    egg = tmp_path / "project.egg"
+    with zipfile.ZipFile(egg, "w") as archive:
+        for name in ("portals.csv", "columns.csv"):
+            archive.write(BUNDLED / name, f"govcrawl/registry/{name}")
+    inside = portals.Registry(zipfile.Path(egg, "govcrawl/registry/"))
+    zijin = inside["gd_zijin"]
+    assert zijin.region.code == "441621" and zijin.columns
+    assert not (tmp_path / "cache").exists()  # nothing to stamp a cache with
+    assert len(inside) == len(portals.Registry(BUNDLED)) == 2842

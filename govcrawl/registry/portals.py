@@ -26,6 +26,8 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
+from importlib import resources
+from importlib.resources.abc import Traversable
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -92,7 +94,9 @@ class Portal:
 
 
 REGISTRY_ENV = "GOVCRAWL_REGISTRY"
-FOLDER = Path(__file__).parent
+# The package's own folder: a directory once installed, a folder inside the egg (a zip)
+# under Scrapyd, so it is read through importlib.resources, never as a path.
+FOLDER: Traversable = resources.files(__package__)
 PORTAL_FIELDS = ("name", "region_code", "domains", "platform", "status", "home_url", "access",
                  "source", "override")  # fmt: skip
 COLUMN_FIELDS = ("portal", "label", "url", "kind", "platform", "source")
@@ -103,7 +107,9 @@ TEXT_FIELDS = ("name", "listing", "code", "province", "status", "platforms", "do
 SEPARATOR = "\x1f"
 
 
-def _records(path: Path, fields: tuple[str, ...]) -> Iterator[tuple[int, int, int, list[str]]]:
+def _records(
+    path: Traversable, fields: tuple[str, ...]
+) -> Iterator[tuple[int, int, int, list[str]]]:
     """(line number, start byte, end byte, `fields` in that order) of each row of a registry
     file; RegistryError for a missing column or a row of the wrong width."""
     try:
@@ -139,7 +145,7 @@ def listing_line(name: str, region: Region, platform: str, status: str, labels: 
     )
 
 
-def _build_index(folder: Path) -> dict[str, Any]:
+def _build_index(folder: Traversable) -> dict[str, Any]:
     """The index of `folder`'s two files (see the module's docstring), every row validated:
     RegistryError names the file, line and portal of a row that cannot be used."""
     columns: dict[str, list[tuple[str, str, int, int]]] = {}
@@ -194,6 +200,8 @@ def _cache_file(folder: Path) -> Path | None:
 
 def _stamp(folder: Path) -> tuple[Any, ...]:
     """Changes whenever a file the index is made of does (size, mtime or inode)."""
+    if not isinstance(FOLDER, Path):  # divisions.csv inside a zipped egg: no stamp
+        raise OSError("the package is not installed as files")
     stats = [
         os.stat(path)
         for path in (folder / "portals.csv", folder / "columns.csv", FOLDER / "divisions.csv")
@@ -201,11 +209,13 @@ def _stamp(folder: Path) -> tuple[Any, ...]:
     return (INDEX_FORMAT, *((s.st_size, s.st_mtime_ns, s.st_ino) for s in stats))
 
 
-def _cached_index(folder: Path) -> dict[str, Any]:
+def _cached_index(folder: Traversable) -> dict[str, Any]:
     """`_build_index(folder)`, from the cache when it was built from the same files."""
+    if not isinstance(folder, Path):  # inside a zipped egg (Scrapyd): built each time
+        return _build_index(folder)
     try:
         stamp = _stamp(folder)
-    except OSError:  # a file is missing: let the build say which
+    except OSError:  # a file is missing (let the build say which), or in a zip
         return _build_index(folder)
     cache_file = _cache_file(folder)
     if cache_file is not None:
@@ -231,7 +241,7 @@ class Registry(Mapping[str, Portal]):
     """Portal name → portal, in the file's order; a portal is read from its rows' bytes when
     first asked for, so that using one of 2,842 rows costs what using one of 22 does."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Traversable) -> None:
         self.folder = folder
         self._index = _cached_index(folder)
         self._fields: dict[str, list[str]] = {}
@@ -335,7 +345,8 @@ class PortalsByHost(Mapping[str, Portal]):
 def registry() -> Registry:
     """The registry of `$GOVCRAWL_REGISTRY`'s folder (an operator's own, in the same
     two-file format), else the package's; RegistryError names a row that cannot be used."""
-    return Registry(Path(os.environ.get(REGISTRY_ENV) or FOLDER))
+    own = os.environ.get(REGISTRY_ENV)
+    return Registry(Path(own) if own else FOLDER)
 
 
 @cache
