@@ -65,6 +65,18 @@ def test_last_runs_give_each_portal_s_latest_run_and_last_success(tmp_path):
     assert [row["portal"] for row in history.last_runs(since="2026-10-15")] == ["gd_zijin"]
 
 
+@pytest.mark.parametrize("later_first", [True, False])
+def test_of_two_runs_finished_in_one_second_the_later_run_id_is_the_last(tmp_path, later_first):
+    history = RunHistory(tmp_path / "runs.sqlite3")
+    # A fast incremental re-run can end within the second its first run ended.
+    later = {**run("gd_zijin", "2026-11-01T03:00:01Z", records=0), "run_id": "20261101T030001Z"}
+    earlier = {**run("gd_zijin", "2026-11-01T03:00:01Z"), "run_id": "20261101T030000Z"}
+    for manifest in (later, earlier) if later_first else (earlier, later):
+        history.append(manifest)
+    [row] = list(history.last_runs())
+    assert (row["run_id"], row["records"]) == ("20261101T030001Z", 0)
+
+
 def test_the_recorder_appends_each_closed_portal_run(tmp_path):
     crawler = get_crawler(settings_dict={"GOVCRAWL_OUTPUT_DIR": str(tmp_path)})
     recorder = RunHistoryRecorder.from_crawler(crawler)  # noqa: F841 - weak signal references

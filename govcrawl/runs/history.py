@@ -97,7 +97,10 @@ class RunHistory:
                 WHERE s.portal = r.portal AND s.verdict IN ('green', 'amber')
             ) AS last_success
             FROM runs r
-            WHERE r.finished_at = (SELECT max(finished_at) FROM runs WHERE portal = r.portal)
+            WHERE r.run_id = (  -- runs finishing within one second: the later run id
+                SELECT run_id FROM runs WHERE portal = r.portal
+                ORDER BY finished_at DESC, run_id DESC LIMIT 1
+            )
               AND (? IS NULL OR r.finished_at >= ?)
             GROUP BY r.portal
             """,
