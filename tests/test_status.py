@@ -137,6 +137,8 @@ def test_an_incremental_rerun_with_nothing_new_is_green(tmp_path):
     assert (row["colour"], row["records"], row["reasons"]) == ("green", 0, [])
     first_run = RunHistory(tmp_path / "runs.sqlite3").recent("gd_zijin", replay=True)[0]
     assert first_run["records_written"] > 0 and first_run["health"]["verdict"] == "green"
+    # The newest article is the portal's, not the last run's (which wrote none).
+    assert row["newest_published_date"] == first_run["newest_published_date"] is not None
 
 
 def test_a_portal_whose_article_template_broke_is_red_with_the_reason(tmp_path):

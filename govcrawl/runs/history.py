@@ -89,13 +89,17 @@ class RunHistory:
         return [json.loads(row["manifest"]) for row in reversed(rows)]
 
     def last_runs(self, since: str | None = None) -> Iterator[sqlite3.Row]:
-        """Each portal's last run (finished at or after `since`), with its last success."""
+        """Each portal's last run (finished at or after `since`), with its last success and
+        the newest article any of its runs wrote (an incremental run may write none)."""
         yield from self._db.execute(
             """
             SELECT r.*, (
                 SELECT max(s.finished_at) FROM runs s
                 WHERE s.portal = r.portal AND s.verdict IN ('green', 'amber')
-            ) AS last_success
+            ) AS last_success, (
+                SELECT max(k.newest_published_date) FROM runs k
+                WHERE k.portal = r.portal AND k.replay = r.replay
+            ) AS newest_known
             FROM runs r
             WHERE r.run_id = (  -- runs finishing within one second: the later run id
                 SELECT run_id FROM runs WHERE portal = r.portal

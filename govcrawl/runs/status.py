@@ -29,7 +29,7 @@ class PortalStatus:
     finished_at: str | None = None
     finish_reason: str | None = None
     records: int = 0
-    newest_published_date: str | None = None
+    newest_published_date: str | None = None  # of every run, not only the last
     last_success: str | None = None
     reasons: list[str] = field(default_factory=list)
     run_id: str | None = None
@@ -44,7 +44,7 @@ def _from_row(row: sqlite3.Row, source: Path) -> PortalStatus:
         finished_at=row["finished_at"],
         finish_reason=row["finish_reason"],
         records=row["records"],
-        newest_published_date=row["newest_published_date"],
+        newest_published_date=row["newest_known"],
         last_success=row["last_success"],
         reasons=json.loads(row["reasons"] or "[]"),
         run_id=row["run_id"],
@@ -53,8 +53,13 @@ def _from_row(row: sqlite3.Row, source: Path) -> PortalStatus:
     )
 
 
+def _later(*values: str | None) -> str | None:
+    return max(filter(None, values), default=None)
+
+
 def last_runs(histories: Iterable[Path], since: str | None = None) -> dict[str, PortalStatus]:
-    """Each portal's latest run over all the histories (the last success over all of them)."""
+    """Each portal's latest run over all the histories (the last success and the newest
+    article over all of them)."""
     latest: dict[str, PortalStatus] = {}
     for path in histories:
         history = RunHistory(path, readonly=True)
@@ -62,14 +67,15 @@ def last_runs(histories: Iterable[Path], since: str | None = None) -> dict[str, 
             for row in history.last_runs(since):
                 status = _from_row(row, path)
                 known = latest.get(status.portal)
-                if known is None or (status.finished_at or "") > (known.finished_at or ""):
-                    if known is not None:
-                        status.last_success = max(
-                            filter(None, (status.last_success, known.last_success)), default=None
-                        )
+                if known is None:
                     latest[status.portal] = status
-                elif status.last_success and status.last_success > (known.last_success or ""):
-                    known.last_success = status.last_success
+                    continue
+                kept = status if (status.finished_at or "") > (known.finished_at or "") else known
+                kept.last_success = _later(status.last_success, known.last_success)
+                kept.newest_published_date = _later(
+                    status.newest_published_date, known.newest_published_date
+                )
+                latest[status.portal] = kept
         finally:
             history.close()
     return latest
