@@ -172,3 +172,20 @@ def test_replay_and_live_crawls_never_share_an_output_directory(tmp_path):
     refused = govcrawl("crawl", "gd_zijin", "--replay", "--output", str(unusable / "x"))
     assert refused.returncode == 2 and "cannot use" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_govcrawl_list_imports_no_crawl_machinery():
+    """`govcrawl list` answers in ~0.1 s: Scrapy (~0.3 s through any store module),
+    Twisted, redis-py and pyarrow stay out of its process."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from govcrawl import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        cli.main(['list'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print([m for m in ('scrapy', 'twisted', 'redis', 'pyarrow') if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]", done.stderr[-2000:]

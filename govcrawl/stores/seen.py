@@ -20,13 +20,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from weakref import WeakKeyDictionary
 
-from scrapy import signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
-from scrapy.utils.misc import load_object
+if TYPE_CHECKING:  # Scrapy is imported when a crawl opens a store: `Latest` and `today`
+    from scrapy.crawler import Crawler  # serve the Redis store, which the CLI imports
 
 logger = logging.getLogger(__name__)
 
@@ -341,6 +339,10 @@ def seen_store_for(crawler: Crawler) -> SeenStore:
 
     Raises NotConfigured when `GOVCRAWL_SEEN_STORE` is empty (memory across runs off).
     """
+    from scrapy import signals
+    from scrapy.exceptions import NotConfigured
+    from scrapy.utils.misc import load_object
+
     if crawler in _stores:
         return _stores[crawler]
     backend = crawler.settings.get("GOVCRAWL_SEEN_STORE")
