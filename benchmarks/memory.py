@@ -49,10 +49,14 @@ def main(argv: list[str] | None = None) -> None:
     with serve(args.site, PORTAL) as proxy, tempfile.TemporaryDirectory() as tmp:
         for name in args.variants.split(","):
             extra = {k: v.replace("<tmp>", f"{tmp}/{name}") for k, v in VARIANTS[name].items()}
-            # The child crawl caps listing pages by default: ask for the whole column.
+            # The child crawl caps listing pages by default, and so does the trap guard
+            # (GOVCRAWL_MAX_LISTING_PAGES, 500 = 10,000 articles): ask for the whole column.
             listing_pages = args.max_pages or -(-args.articles // PER_PAGE)
+            extra["GOVCRAWL_MAX_LISTING_PAGES"] = str(listing_pages)
             results[name] = crawl_in_subprocess("full", proxy, listing_pages, extra)
             print(json.dumps({"variant": name, **results[name]}), file=sys.stderr)
+            if results[name]["records"] < min(listing_pages * PER_PAGE, args.articles):
+                sys.exit(f"{name}: {results[name]['records']} records, not the whole column")
     pages = args.max_pages * PER_PAGE if args.max_pages else args.articles
     lines = [
         "### Memory at scale (issue 5 §4)",
