@@ -157,6 +157,11 @@ class Sampler(threading.Thread):
             time.sleep(0.1)
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def crawl(portals: int, proxy: str, articles: int, nofile: int | None) -> dict[str, Any]:
     """Run the child for `portals` portals and sample it; check what it wrote."""
     with tempfile.TemporaryDirectory(prefix="govcrawl-portals-") as out:
@@ -231,15 +236,16 @@ def _report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "0.1 s with psutil; records = JSONL lines on disk",
         "",
         "| portals K | `ulimit -n` | wall s | CPU s | CPU ms per article page | vs K=1 "
-        "| vs K=100 | peak RSS MB | peak open fds | records written / expected | manifests "
-        "| exit |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| vs K=100 | replay server CPU ms per page | peak RSS MB | peak open fds "
+        "| records written / expected | manifests | exit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['portals']:,} | {r['nofile'] or 'default'} | {r['wall_s']:.1f} "
             f"| {r['cpu_s']:.1f} | {r['cpu_ms_per_page'] or float('nan'):.2f} "
             f"| {ratio(r, base(1))} | {ratio(r, base(100))} "
+            f"| {r.get('server_cpu_ms_per_page', float('nan')):.2f} "
             f"| {r['peak_rss_mb']:.0f} | {r['peak_fds']} "
             f"| {r['lines_written']:,} / {r['expected']:,} | {r['manifests']:,} "
             f"| {r['exit_status']} |"
@@ -292,7 +298,12 @@ def main(argv: list[str] | None = None) -> None:
     with ReplayServer([args.site]) as server:
         for size in sizes:
             for nofile in [None, args.nofile] if args.nofile and size == max(sizes) else [None]:
+                before = _own_cpu()
                 result = crawl(size, server.proxy_url, args.articles, nofile)
+                # The replay server's threads (and the sampler) share this process and the
+                # machine's two cores with the crawl: what they cost a page, for comparison.
+                pages = result["article_pages"] or 1
+                result["server_cpu_ms_per_page"] = (_own_cpu() - before) / pages * 1000
                 print(json.dumps(result, ensure_ascii=False), file=sys.stderr, flush=True)
                 results.append(result)
     report = _report(results, args)
