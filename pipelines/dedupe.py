@@ -64,8 +64,7 @@ class DedupePipeline:
             if versioned is None:
                 self._keep_validator(portal, key, latest)
                 raise drop(self.stats, "unchanged", adapter["url"], "DEBUG")
-            adapter["version"], adapter["replaces"] = versioned
-            self.runs.inc(portal, "new_versions")
+            adapter["version"], adapter["replaces"] = versioned  # counted once written
             logger.info("Edited since version %d: %s", latest.version, adapter["url"])
         seen.add(key)
         return item

@@ -93,10 +93,13 @@ class JsonLinesPipeline:
         is counted, and the dump is reconciled next run (its manifest says so)."""
         run = self.runs.get(portal)
         validators = run.validators if run is not None else {}
+        if (record.get("version") or 1) > 1:
+            self.runs.inc(portal, "new_versions")
+        if self.store is None:
+            validators.pop(record["url_hash"], None)
+            return
         entries = latest_entries([record], self.revisit_days, validators)
         validators.pop(record["url_hash"], None)
-        if self.store is None:
-            return
         try:
             self.store.add(portal, [record["url_hash"]])
             self.store.keep_latest(portal, entries)

@@ -37,10 +37,10 @@ def revisit_until(record: Mapping[str, Any], days: int) -> int | None:
     has already passed, or re-visits are off."""
     if days <= 0:
         return None
+    now = today()
     shown = record.get("published_date") or record.get("crawled_at")
-    start = _day(shown) if shown else today()
-    until = min(start, today()) + days  # a date in the future does not stretch the window
-    return until if until >= today() else None
+    until = min(_day(shown) if shown else now, now) + days  # a future date does not stretch it
+    return until if until >= now else None
 
 
 def latest_entries(
