@@ -75,19 +75,35 @@ def to_json_line(record: dict[str, Any]) -> bytes:
 
 # --- dataset fields (schema version 2) -------------------------------------------------
 
-# Full-width ASCII forms (，（）：): each is a starter whose NFKC form is one ASCII
-# character, so replacing them first leaves the NFKC result unchanged, and Chinese prose
-# with none left passes CPython's quick check instead of a full decompose-and-recompose
-# (0.9 → 0.05 ms on an 11,000-character article full of commas).
-_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+
+@cache
+def _not_nfkc() -> re.Pattern[str]:
+    """The BMP characters NFKC changes (full-width ，（）：, ³, ℃, Ⅴ, U+3000 …); 3 ms once."""
+    changed = [code for code in range(0x10000) if not unicodedata.is_normalized("NFKC", chr(code))]
+    ranges, start = [], changed[0]
+    for previous, code in zip(changed, [*changed[1:], -1], strict=True):
+        if code != previous + 1:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(previous))}")
+            start = code
+    return re.compile(f"[{''.join(ranges)}]")
 
 
 def _nfkc(text: str) -> str:
-    found = _FULL_WIDTH.search(text)
+    """`unicodedata.normalize("NFKC", text)`, fast on Chinese prose.
+
+    CPython normalises in C only after a quick check fails, and then decomposes and
+    recomposes the whole text in a slow path (0.3 ms on a 7,000-character bulletin with one
+    ℃). Each character NFKC changes is first replaced by its own NFKC form: the full
+    decomposition of the text stays the same, so its NFKC does too, and the text left
+    passes the quick check (a combining mark or a character outside the BMP still takes
+    the slow path, with the same result).
+    """
+    pattern = _not_nfkc()
+    found = pattern.search(text)
     while found:  # one pass per distinct character, resumed where the last one was
         char = found[0]
-        text = text.replace(char, chr(ord(char) - 0xFEE0))
-        found = _FULL_WIDTH.search(text, found.start())
+        text = text.replace(char, unicodedata.normalize("NFKC", char))
+        found = pattern.search(text, found.start())
     return unicodedata.normalize("NFKC", text)
 
 

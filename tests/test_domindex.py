@@ -75,16 +75,27 @@ def test_select_within_scope_and_first():
 def test_strip_invisible_forgets_scripts_comments_and_noscript_content():
     root = parse_html(PAGE).root
     index = DomIndex(root)
-    assert index.comments and index.by_tag["script"]
+    assert index.comments and index.tag("script")
     assert len(index.select(".share")) == 2
     index.strip_invisible()
-    assert index.comments == [] and "script" not in index.by_tag
+    assert index.comments == [] and index.tag("script") == []
     assert [node.get("class") for node in index.select(".share")] == ["share print"]
     assert root.find(".//noscript") is None and root.find(".//script") is None
 
 
+def test_tag_lookups_in_document_order_of_the_page_as_it_stands():
+    root = parse_html(PAGE).root
+    index = DomIndex(root)
+    assert [h.text for h in index.tag("h1")] == ["文章标题", "另一个"]
+    assert [d.get("class") for d in index.tag("div")][-1] == "share"  # inside the noscript
+    index.strip_invisible()
+    assert "share" not in [d.get("class") for d in index.tag("div")]
+    assert index.tag("html") == [root]  # the root itself counts
+
+
 def test_document_order_of_mixed_lookups():
     index = DomIndex(parse_html(PAGE).root)
-    headings = index.by_tag["h1"]
-    mixed = [headings[1], *index.by_class["title"], headings[0]]
-    assert index.in_document_order(mixed) == headings
+    headings = index.tag("h1")
+    mixed = [headings[1], *index.by_class["title"], headings[0], *index.by_id["zoomcon"]]
+    assert index.in_document_order(mixed) == [*index.by_id["zoomcon"], *headings]
+    assert index.in_document_order([headings[1]]) == [headings[1]]

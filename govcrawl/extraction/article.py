@@ -134,7 +134,7 @@ class ArticlePage:
         self.url = url
         self.selector = selector
         self.index = index if index is not None else DomIndex(selector.root)
-        scripts = (script.text for script in self.index.by_tag.get("script", ()) if script.text)
+        scripts = (script.text for script in self.index.tag("script") if script.text)
         self._scripts = " ".join(list(scripts)[:_MAX_SCRIPTS])
         self.index.strip_invisible()
 
@@ -246,7 +246,7 @@ class ArticlePage:
 
     @cached_property
     def _page_title(self) -> str:
-        titles = self.index.by_tag.get("title")
+        titles = self.index.tag("title")
         return normalize_space(text_content(titles[0])) if titles else ""
 
     @cached_property
@@ -267,14 +267,14 @@ class ArticlePage:
             if fits and text in reference:
                 best, best_length = candidate, len(text)
         if best is None:  # nothing to compare with: the page's first top-level heading
-            first_h1 = self.index.by_tag.get("h1")
+            first_h1 = self.index.tag("h1")
             best = first_h1[0] if first_h1 else None
         return best
 
     def _headline_candidates(self) -> list[etree._Element]:
         """Headings and title-classed elements of the page, in document order."""
         index = self.index
-        found = [element for tag in _HEADLINE_TAGS for element in index.by_tag.get(tag, ())]
+        found = [element for tag in _HEADLINE_TAGS for element in index.tag(tag)]
         for token, elements in index.by_class.items():
             if any(part in token for part in _HEADLINE_CLASS_PARTS):
                 found.extend(elements)
