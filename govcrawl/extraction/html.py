@@ -58,14 +58,6 @@ def css(selector: str) -> etree.XPath:
     return etree.XPath(HTMLTranslator().css_to_xpath(selector, prefix="descendant-or-self::"))
 
 
-def is_hidden(element: etree._Element) -> bool:
-    """Hidden in the served HTML (style, `hidden` attribute): a reader never sees it."""
-    style = element.get("style")
-    if style and ("none" in style or "hidden" in style) and _HIDDEN.search(style):
-        return True
-    return element.get("hidden") is not None
-
-
 _BREAKS = BLOCK_TAGS | {"br"}
 
 
@@ -77,65 +69,82 @@ def element_lines(
 ) -> list[str]:
     """Visible text of `element` as normalised lines, in document order.
 
+    Skipped: scripts, form controls and the like (`SKIP_TAGS`), the elements in `skip`,
+    and elements hidden in the served HTML (a `display: none` or `visibility: hidden`
+    style, a `hidden` attribute): a reader never sees them.
     `marks` puts a line of its own where an element starts (the element's text follows
     unless it is skipped), so callers can find text between two landmarks in one walk;
     the walk ends where `stop_at` starts (after its mark).
     Iterative (no recursion), so a page of 100,000 nested tags costs time, not a crash.
-    The loop is the hottest code of an extraction: checks are inlined on purpose.
+    The loop is the hottest code of an extraction: checks are inlined on purpose, and
+    each text is read from lxml once (every read decodes it anew).
     """
     marks = marks or {}
     lines: list[str] = []
     buffer: list[str] = []
 
     def flush() -> None:
-        if buffer:
-            text = "".join(buffer)
-            buffer.clear()
-            if not text.isspace():  # most flushes hold only the newlines between tags
-                line = normalize_space(text)
-                if line:
-                    lines.append(line)
+        text = "".join(buffer)
+        buffer.clear()
+        if not text.isspace():  # most flushes hold only the newlines between tags
+            line = normalize_space(text)
+            if line:
+                lines.append(line)
 
     walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
     next(walker)  # the element's own start: its text opens the first line
-    if element.text:
-        buffer.append(element.text)
+    text = element.text
+    if text:
+        buffer.append(text)
     skipped = None  # the element whose subtree was just skipped: its end breaks no line
     for event, node in walker:
         if event == "start":
             tag = node.tag
-            if node in marks:
-                flush()
+            if marks and node in marks:
+                if buffer:
+                    flush()
                 lines.append(marks[node])
             if node is stop_at:
                 return lines
-            if tag in SKIP_TAGS or node in skip or is_hidden(node):
+            style = node.get("style")
+            if (
+                tag in SKIP_TAGS
+                or (skip and node in skip)
+                or (style and ("none" in style or "hidden" in style) and _HIDDEN.search(style))
+                or node.get("hidden") is not None
+            ):
                 skipped = node
                 walker.skip_subtree()
             elif tag == "tr":
                 skipped = node
                 walker.skip_subtree()
-                flush()
+                if buffer:
+                    flush()
                 cells = [
                     normalize_space(text_content(cell)) for cell in node if cell.tag in ("td", "th")
                 ]
                 if row := " | ".join(cell for cell in cells if cell):
                     lines.append(row)
             else:
-                if tag in _BREAKS:
+                if buffer and tag in _BREAKS:
                     flush()
-                if node.text:
-                    buffer.append(node.text)
+                text = node.text
+                if text:
+                    buffer.append(text)
         elif event == "end":
             if node is element:
                 break
-            if node is not skipped and node.tag in BLOCK_TAGS:
+            if buffer and node is not skipped and node.tag in BLOCK_TAGS:
                 flush()
-            if node.tail:
-                buffer.append(node.tail)
-        elif node.tail:  # a comment or processing instruction: only its tail is text
-            buffer.append(node.tail)
-    flush()
+            text = node.tail
+            if text:
+                buffer.append(text)
+        else:  # a comment or processing instruction: only its tail is text
+            text = node.tail
+            if text:
+                buffer.append(text)
+    if buffer:
+        flush()
     return lines
 
 
