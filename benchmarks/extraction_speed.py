@@ -8,7 +8,9 @@ figure is the median of `--repeat` calls; reported are the median and p90 over p
 - `govcrawl`: `govcrawl.extraction.saved.extract_article` on the corpus (what `govcrawl extract`
   and the quality benchmark run: page object + clean); on generated pages the crawl's own
   path, the gd_jyh page object + `clean_article` (the generated host is no registered portal);
-- `page object`: the same page class's `fields()` alone, from bytes (decoding included);
+- `page object`: the same page class's `fields()` alone, from bytes (decoding included): on
+  the corpus the class `extract_article` picks (`article_page_class`), on generated pages
+  gd_jyh's;
 - `trafilatura`: `trafilatura.extract(html)`; `GNE`: `GeneralNewsExtractor().extract(html)`.
 
     python benchmarks/extraction_speed.py --generated 200 --repeat 5
@@ -28,12 +30,16 @@ from generate_portal import PORTAL, article_page, article_url
 from perfkit import CORPUS, median, percentile, provenance, time_call, write_section
 
 from govcrawl.extraction.article import ArticlePage
-from govcrawl.extraction.saved import extract_article
+from govcrawl.extraction.domindex import DomIndex
+from govcrawl.extraction.parse import parse_response, saved_response
+from govcrawl.extraction.saved import article_page_class, extract_article
 from govcrawl.platforms.gd_jyh.pages import GdJyhArticlePage
 from pipelines import Rejected
 from pipelines.clean import clean_article
 
-Page = tuple[str, bytes, type[ArticlePage]]  # url, bytes, page class the crawl would use
+# url, bytes, page class the crawl would use, and whether the page is read the way
+# `govcrawl extract` reads a saved page (the corpus) or the way a crawl reads its own portal's
+Page = tuple[str, bytes, type[ArticlePage], bool]
 
 
 def corpus_pages(corpus: Path = CORPUS) -> list[Page]:
@@ -43,7 +49,9 @@ def corpus_pages(corpus: Path = CORPUS) -> list[Page]:
         meta = json.loads(meta_path.read_text("utf-8"))
         if meta.get("kind") == "article":
             html = meta_path.with_suffix(".html").read_bytes()
-            pages.append((meta.get("original_url") or meta_path.as_uri(), html, ArticlePage))
+            url = meta.get("original_url") or meta_path.as_uri()
+            index = DomIndex(parse_response(saved_response(html, url)).root)
+            pages.append((url, html, article_page_class(url, index), True))
     return pages
 
 
@@ -54,33 +62,33 @@ def generated_pages(count: int, articles: int = 10_000, seed: int = 1) -> list[P
     for index in range(0, step * count, step):
         rel, html = article_page(index, articles, seed)
         post_id = int(rel.rsplit("_", 1)[1].split(".")[0])
-        pages.append((article_url(post_id), html, GdJyhArticlePage))
+        pages.append((article_url(post_id), html, GdJyhArticlePage, False))
     return pages
 
 
-def _ours(url: str, html: bytes, page_class: type[ArticlePage]) -> Any:
-    if page_class is ArticlePage:
+def _ours(url: str, html: bytes, page_class: type[ArticlePage], saved: bool) -> Any:
+    if saved:
         return extract_article(html, url)
     return clean_article(page_class.from_html(html, url).fields())
 
 
-def _page_object(url: str, html: bytes, page_class: type[ArticlePage]) -> Any:
+def _page_object(url: str, html: bytes, page_class: type[ArticlePage], saved: bool) -> Any:
     return page_class.from_html(html, url).fields()
 
 
-def _trafilatura(url: str, html: bytes, page_class: type[ArticlePage]) -> Any:
+def _trafilatura(url: str, html: bytes, page_class: type[ArticlePage], saved: bool) -> Any:
     import trafilatura
 
     return trafilatura.extract(html.decode("utf-8", "replace"), url=url)
 
 
-def _gne(url: str, html: bytes, page_class: type[ArticlePage]) -> Any:
+def _gne(url: str, html: bytes, page_class: type[ArticlePage], saved: bool) -> Any:
     from gne import GeneralNewsExtractor
 
     return GeneralNewsExtractor().extract(html.decode("utf-8", "replace"))
 
 
-EXTRACTORS: dict[str, Callable[[str, bytes, type[ArticlePage]], Any]] = {
+EXTRACTORS: dict[str, Callable[[str, bytes, type[ArticlePage], bool], Any]] = {
     "govcrawl (page object + clean)": _ours,
     "govcrawl page object alone": _page_object,
     "trafilatura": _trafilatura,
@@ -133,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         "table: median and p90 over pages\n"
     )
     if corpus:
-        sizes = sorted(len(html) // 1024 for _, html, _ in corpus)
+        sizes = sorted(len(html) // 1024 for _, html, _, _ in corpus)
         title = f"Corpus: {len(corpus)} real article pages ({sizes[0]}–{sizes[-1]} KB)"
         sections += _table(title, measure(corpus, args.repeat), goal=True)
     generated = generated_pages(args.generated)

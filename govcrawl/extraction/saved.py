@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from govcrawl.extraction.article import ArticlePage
 from govcrawl.extraction.domindex import DomIndex
 from govcrawl.extraction.listing import ListingContext, ListingPage
 from govcrawl.extraction.parse import UnparsablePage, parse_response, saved_response
@@ -40,17 +41,22 @@ def _parsed(response: Any, url: str) -> Any:
         raise Rejected(refused.reason, url) from None
 
 
+def article_page_class(url: str, index: DomIndex) -> type[ArticlePage]:
+    """The page class a crawl would read this article with: its portal's platform's, else
+    the class of the template the page shows."""
+    platform = _platform(portal_for_url(url))
+    return platform.article_page if platform else article_page_for(index)
+
+
 def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
     """The record a crawl would write for this page (raises `Rejected` when it is none)."""
     from pipelines import Rejected
     from pipelines.clean import clean_article
 
     portal = portal_for_url(url)
-    platform = _platform(portal)
     selector = _parsed(saved_response(html, url), url)
     index = DomIndex(selector.root)
-    page_class = platform.article_page if platform else article_page_for(index)
-    page = page_class(url, selector, index)
+    page = article_page_class(url, index)(url, selector, index)
     reason = page.not_article_reason()
     if reason:
         raise Rejected(reason, url)
