@@ -34,7 +34,7 @@ from govcrawl.extraction.html import (
 )
 from govcrawl.extraction.meta import gov_meta
 from govcrawl.extraction.notarticle import not_article_reason
-from govcrawl.extraction.parse import parse_response, saved_response
+from govcrawl.extraction.parse import parse_response, parse_saved
 from govcrawl.extraction.text import fold, is_boilerplate_line, normalize_space
 from govcrawl.extraction.urls import join_url
 
@@ -151,7 +151,7 @@ class ArticlePage:
     @classmethod
     def from_html(cls, html: str | bytes, url: str) -> ArticlePage:
         """Page object for saved HTML (bytes are decoded by their meta charset, else UTF-8)."""
-        return cls(url, parse_response(saved_response(html, url)))
+        return cls(url, parse_saved(html, url))
 
     # --- helpers -----------------------------------------------------------------------
 

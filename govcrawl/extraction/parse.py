@@ -239,13 +239,28 @@ def parse_response(response: Any) -> Selector:
     return parse_html(text)
 
 
-def saved_response(html: bytes | str, url: str) -> Any:
+def saved_response(html: bytes | str, url: str, decoding: Decoding | None = None) -> Any:
     """A saved page as the response a crawl would get: its bytes read by `choose_encoding`
     (BOM, valid UTF-8, its meta charset, GB18030, a detector), as the crawl's
-    `CharsetMiddleware` reads them."""
+    `CharsetMiddleware` reads them (`decoding`: that choice, when already made)."""
     from scrapy.http import HtmlResponse
 
     if isinstance(html, str):
         return HtmlResponse(url=url, body=html.encode("utf-8", "replace"), encoding="utf-8")
-    decoding = choose_encoding(html, [html_body_declared_encoding(html)])
+    decoding = decoding or choose_encoding(html, [html_body_declared_encoding(html)])
     return HtmlResponse(url=url, body=html, encoding=decoding.encoding)
+
+
+def parse_saved(html: bytes | str, url: str) -> Selector:
+    """Selector over a saved page, read as `parse_response(saved_response(…))` reads it.
+
+    Bytes proven valid UTF-8 without a BOM (most pages) are parsed as they are: no response
+    is built and they are not decoded a second time (0.5 ms of a 400 KB page). Raises
+    `UnparsablePage` as `parse_html` does.
+    """
+    if isinstance(html, bytes) and not html.startswith(codecs.BOM_UTF8):
+        decoding = choose_encoding(html, [html_body_declared_encoding(html)])
+        if decoding.encoding == "utf-8" and not decoding.replacements:
+            return parse_html(html)
+        return parse_response(saved_response(html, url, decoding))
+    return parse_response(saved_response(html, url))

@@ -6,13 +6,21 @@ what a crawl would write.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
+
+from parsel import Selector
 
 from govcrawl.extraction.article import ArticlePage
 from govcrawl.extraction.domindex import DomIndex
 from govcrawl.extraction.listing import ListingContext, ListingPage
-from govcrawl.extraction.parse import UnparsablePage, parse_response, saved_response
+from govcrawl.extraction.parse import (
+    UnparsablePage,
+    parse_response,
+    parse_saved,
+    saved_response,
+)
 from govcrawl.platforms import AUTO, article_page_for, platform_for
 from govcrawl.platforms.base import Platform
 from govcrawl.registry.divisions import region_from_site_code
@@ -31,12 +39,12 @@ def _platform(portal: Portal | None) -> Platform | None:
     return platform_for(portal.platform)
 
 
-def _parsed(response: Any, url: str) -> Any:
-    """The page's selector; a page beyond the parser's bounds is `Rejected` by reason."""
+def _parsed(parse: Callable[[], Selector], url: str) -> Selector:
+    """`parse()`'s selector; a page beyond the parser's bounds is `Rejected` by reason."""
     from pipelines import Rejected
 
     try:
-        return parse_response(response)
+        return parse()
     except UnparsablePage as refused:
         raise Rejected(refused.reason, url) from None
 
@@ -54,7 +62,7 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
     from pipelines.clean import clean_article
 
     portal = portal_for_url(url)
-    selector = _parsed(saved_response(html, url), url)
+    selector = _parsed(lambda: parse_saved(html, url), url)
     index = DomIndex(selector.root)
     page = article_page_class(url, index)(url, selector, index)
     reason = page.not_article_reason()
@@ -76,7 +84,7 @@ def extract_listing(html: bytes | str, url: str) -> dict[str, Any]:
     page_class = platform.listing_page if platform else ListingPage
     context = ListingContext(site_hosts=portal.domains) if portal else None
     response = saved_response(html, url)
-    page = page_class(url, _parsed(response, url), context)
+    page = page_class(url, _parsed(lambda: parse_response(response), url), context)
     page.served_text = response.text
     return {
         "article_links": [
