@@ -32,7 +32,7 @@ from perfkit import CORPUS, median, percentile, provenance, time_call, write_sec
 from govcrawl.extraction.article import ArticlePage
 from govcrawl.extraction.domindex import DomIndex
 from govcrawl.extraction.parse import parse_response, saved_response
-from govcrawl.extraction.saved import article_page_class, extract_article
+from govcrawl.extraction.saved import article_page_class, extract_article, portal_for_url
 from govcrawl.platforms.gd_jyh.pages import GdJyhArticlePage
 from pipelines import Rejected
 from pipelines.clean import clean_article
@@ -51,7 +51,7 @@ def corpus_pages(corpus: Path = CORPUS) -> list[Page]:
             html = meta_path.with_suffix(".html").read_bytes()
             url = meta.get("original_url") or meta_path.as_uri()
             index = DomIndex(parse_response(saved_response(html, url)).root)
-            pages.append((url, html, article_page_class(url, index), True))
+            pages.append((url, html, article_page_class(portal_for_url(url), index), True))
     return pages
 
 

@@ -150,7 +150,7 @@ class ArticlePage:
 
     @classmethod
     def from_html(cls, html: str | bytes, url: str) -> ArticlePage:
-        """Page object for saved HTML (bytes are decoded by their meta charset, else UTF-8)."""
+        """Page object for saved HTML (bytes read as a crawl reads them: `parse_saved`)."""
         return cls(url, parse_saved(html, url))
 
     # --- helpers -----------------------------------------------------------------------

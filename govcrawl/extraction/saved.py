@@ -49,10 +49,10 @@ def _parsed(parse: Callable[[], Selector], url: str) -> Selector:
         raise Rejected(refused.reason, url) from None
 
 
-def article_page_class(url: str, index: DomIndex) -> type[ArticlePage]:
+def article_page_class(portal: Portal | None, index: DomIndex) -> type[ArticlePage]:
     """The page class a crawl would read this article with: its portal's platform's, else
     the class of the template the page shows."""
-    platform = _platform(portal_for_url(url))
+    platform = _platform(portal)
     return platform.article_page if platform else article_page_for(index)
 
 
@@ -64,7 +64,7 @@ def extract_article(html: bytes | str, url: str) -> dict[str, Any]:
     portal = portal_for_url(url)
     selector = _parsed(lambda: parse_saved(html, url), url)
     index = DomIndex(selector.root)
-    page = article_page_class(url, index)(url, selector, index)
+    page = article_page_class(portal, index)(url, selector, index)
     reason = page.not_article_reason()
     if reason:
         raise Rejected(reason, url)
