@@ -22,7 +22,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from govcrawl.record import to_json_line
-from govcrawl.runs.portalrun import new_run_id, portal_runs
+from govcrawl.runs.portalrun import PortalRun, new_run_id, portal_runs
 from govcrawl.runs.revisit import latest_entries
 from govcrawl.stores.log import Dump, open_dumps
 from govcrawl.stores.seen import SeenStore, seen_store_for
@@ -84,24 +84,26 @@ class JsonLinesPipeline:
         run = self.runs.get(portal)
         if run is not None:
             run.record_written(record)  # `written`, field coverage, newest date
-        self._remember(portal, dump, record)
+        self._remember(portal, run, dump, record)
         return item
 
-    def _remember(self, portal: str, dump: Dump, record: dict[str, Any]) -> None:
+    def _remember(
+        self, portal: str, run: PortalRun | None, dump: Dump, record: dict[str, Any]
+    ) -> None:
         """The line is on disk: its hash goes to the seen-store, and while the record is
         young its version and validator too (`govcrawl.runs.revisit`). A store that fails
         is counted, and the dump is reconciled next run (its manifest says so)."""
-        run = self.runs.get(portal)
-        validators = run.validators if run is not None else {}
+        key = record["url_hash"]
+        validator = run.validators.pop(key, None) if run is not None else None
         if (record.get("version") or 1) > 1:
             self.runs.inc(portal, "new_versions")
         if self.store is None:
-            validators.pop(record["url_hash"], None)
             return
-        entries = latest_entries([record], self.revisit_days, validators)
-        validators.pop(record["url_hash"], None)
+        entries = latest_entries(
+            [record], self.revisit_days, {key: validator} if validator else None
+        )
         try:
-            self.store.add(portal, [record["url_hash"]])
+            self.store.add(portal, [key])
             self.store.keep_latest(portal, entries)
         except Exception as error:  # sqlite3 "database or disk is full", a lost Redis …
             dump.unremembered += 1
