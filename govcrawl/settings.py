@@ -190,3 +190,9 @@ GOVCRAWL_PROGRESS_INTERVAL = 30.0
 # not even a power cut leaves a remembered article whose line is lost (RELIABILITY.md). Off:
 # faster on slow disks, with that window open until the portal's run closes.
 GOVCRAWL_DURABLE_LINES = True
+# Lines are committed (flushed, then their hashes remembered) in groups: every this many
+# lines, and at least every this many seconds. One flush and one seen-store batch a group
+# instead of a line (0.2 ms of CPU a record); a line killed before its commit is
+# remembered by the next run's reconciliation, never written twice by this machine.
+GOVCRAWL_COMMIT_LINES = 50
+GOVCRAWL_COMMIT_INTERVAL = 1.0

@@ -4,10 +4,10 @@ The spider already skips articles whose listing link is stored; this pipeline ca
 rest (an article reached under another URL, the same article twice in one run). A stored
 URL inside its re-visit window (`govcrawl.runs.revisit`) passes only when its content
 hash changed, as the next version of the record (`version`, `replaces`). Hashes
-enter the seen-store from the dump once it is durable (`govcrawl.runs.output.OutputGuard`
-when the portal's run closes, or the next run's reconciliation of a dump whose run died),
-never before: an article that failed to be written is fetched again next run, and one
-written is never written twice, whatever the moment of a crash (`govcrawl.stores.log`).
+enter the seen-store from the dump once their lines are durable (the JSONL writer's
+commits, or the next run's reconciliation of a dump whose run died), never before: an
+article that failed to be written is fetched again next run, and one written is never
+written twice, whatever the moment of a crash (`govcrawl.stores.log`).
 The in-run memory is per portal and freed when the portal's run closes.
 """
 

@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from scrapy.exceptions import DropItem
 
 from govcrawl.stores.seen import SQLiteSeenStore
 from tests.conftest import PORTALS
@@ -263,29 +264,115 @@ def test_a_jobdir_left_by_a_killed_run_still_crawls_its_columns(tmp_path):
 
 
 @pytest.mark.parametrize("durable", [True, False])
-def test_a_line_reaches_the_disk_before_its_hash_is_remembered(tmp_path, monkeypatch, durable):
-    """Power cuts: with GOVCRAWL_DURABLE_LINES each line is flushed (fdatasync) before the
-    seen-store hears of it, so no remembered hash can outlive its line."""
+def test_lines_reach_the_disk_before_their_hashes_are_remembered(tmp_path, monkeypatch, durable):
+    """Power cuts: with GOVCRAWL_DURABLE_LINES each group of lines is flushed (one
+    fdatasync) before the seen-store hears of it, so no remembered hash can outlive its
+    line; a group is committed every GOVCRAWL_COMMIT_LINES lines, the rest at close."""
     from scrapy.utils.test import get_crawler
 
     from govcrawl.stores import log
     from pipelines.jsonl import JsonLinesPipeline
 
-    events: list[str] = []
+    events: list[str | list[str]] = []
 
     class Store:
         def add(self, portal, hashes):
-            events.append("remember")
+            events.append([h[0] for h in hashes])
+
+        def keep_latest(self, portal, entries):
+            pass
 
     real = os.fdatasync
     monkeypatch.setattr(log.os, "fdatasync", lambda fd: (events.append("flush"), real(fd)))
+    monkeypatch.setattr(log.os, "fsync", lambda fd: (events.append("fsync"), real(fd)))
     crawler = get_crawler(settings_dict={"GOVCRAWL_OUTPUT_DIR": str(tmp_path),
                                          "GOVCRAWL_DURABLE_LINES": durable,
+                                         "GOVCRAWL_COMMIT_LINES": 2,
                                          "GOVCRAWL_SEEN_STORE": ""})
     pipeline = JsonLinesPipeline.from_crawler(crawler)
     pipeline.store = Store()
     record = {"portal": "gd_zijin", "url": "http://www.zijin.gov.cn/a.html",
               "url_hash": "0" * 40, "schema_version": 2}
     pipeline.process_item(record)
+    dump = tmp_path / "gd_zijin" / f"{pipeline.run_id}.jsonl"
+    assert dump.read_bytes().count(b"\n") == 1
+    new_name = ["fsync"] if durable else []  # the new dump's folder entry, once
+    assert events == new_name  # written, not yet committed: nothing remembered
+    for digit in "123":
+        pipeline.process_item({**record, "url_hash": digit * 40})
+    commit = ["flush"] if durable else []
+    assert events == [*new_name, *commit, ["0", "1"], *commit, ["2", "3"]]
+    pipeline.process_item({**record, "url_hash": "4" * 40})
+    pipeline.close_spider()  # fsync of file and folder, then the last group
+    assert events[-3:] == ["fsync", "fsync", ["4"]]
+
+
+def test_a_failed_flush_is_never_remembered_and_stops_the_crawl(tmp_path, monkeypatch):
+    from scrapy.utils.test import get_crawler
+    from twisted.internet.defer import succeed
+
+    from govcrawl.stores import log
+    from pipelines.jsonl import JsonLinesPipeline
+
+    remembered: list[str] = []
+
+    class Store:
+        def add(self, portal, hashes):
+            remembered.extend(hashes)
+
+        def keep_latest(self, portal, entries):
+            pass
+
+    def broken(fd):
+        raise OSError(5, "Input/output error")
+
+    closed: list[str] = []
+
+    class Engine:
+        def close_spider_async(self, reason):
+            closed.append(reason)
+            return succeed(None)
+
+    crawler = get_crawler(settings_dict={"GOVCRAWL_OUTPUT_DIR": str(tmp_path),
+                                         "GOVCRAWL_COMMIT_LINES": 2, "GOVCRAWL_SEEN_STORE": ""})
+    crawler.engine = Engine()
+    pipeline = JsonLinesPipeline.from_crawler(crawler)
+    pipeline.store = Store()
+    record = {"portal": "gd_zijin", "url": "http://www.zijin.gov.cn/a.html", "schema_version": 2}
+    pipeline.process_item({**record, "url_hash": "0" * 40})
+    monkeypatch.setattr(log.os, "fdatasync", broken)
     pipeline.process_item({**record, "url_hash": "1" * 40})
-    assert events == (["flush", "remember"] * 2 if durable else ["remember"] * 2)
+    assert remembered == [] and crawler.stats.get_value("govcrawl/errors/disk_full") == 1
+    assert closed == ["disk_full"]
+    with pytest.raises(DropItem, match="disk_full"):
+        pipeline.process_item({**record, "url_hash": "2" * 40})
+    dump = pipeline.dumps["gd_zijin"]
+    assert (dump.remembered, dump.unremembered) == (0, 2)
+    with pytest.raises(OSError):
+        dump.close()  # never durable: the manifest will not say remembered, reconciled next run
+    assert remembered == []
+
+
+@pytest.mark.parametrize(("settings", "expected"), [
+    ({"GOVCRAWL_COMMIT_LINES": "1000", "GOVCRAWL_COMMIT_INTERVAL": "3600"}, lambda n: n == 1),
+    ({"GOVCRAWL_COMMIT_LINES": "4", "GOVCRAWL_COMMIT_INTERVAL": "3600"}, lambda n: n >= 4),
+    ({"GOVCRAWL_COMMIT_LINES": "1000", "GOVCRAWL_COMMIT_INTERVAL": "0.05",
+      "DOWNLOAD_DELAY": "0.05"}, lambda n: n >= 4),
+], ids=["at-close", "every-4-lines", "every-50-ms"])
+def test_a_crawl_commits_in_groups_by_lines_or_by_time(tmp_path, settings, expected):
+    """A real crawl of the gd_zijin replica: the manifest counts the groups its lines
+    were committed in — one at close when neither bound is reached, one every 4 of its
+    ≥ 16 lines, several when 50 ms pass between groups of a slowed crawl."""
+    sets = [arg for name, value in settings.items() for arg in ("--set", f"{name}={value}")]
+    done = subprocess.run(
+        [sys.executable, "-m", "govcrawl.cli", "crawl", "gd_zijin", "--replay",
+         "--output", str(tmp_path), "--log-level", "ERROR", *sets],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    manifest = json.loads(next((tmp_path / "gd_zijin").glob("*.manifest.json")).read_text())
+    counters = manifest["counters"]
+    assert counters["written"] >= 16 and counters["remembered"] == counters["written"]
+    assert expected(counters["commits"]), counters
+    store = SQLiteSeenStore(tmp_path / "seen.sqlite3")
+    assert store.count("gd_zijin") == counters["written"]
+    store.close()

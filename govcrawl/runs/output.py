@@ -9,8 +9,8 @@ each portal's dump made durable before its hashes are remembered.
 - brings the seen-store level with the dumps of runs that never closed
   (`govcrawl.stores.log.reconcile`), before any request is made;
 - when a portal's run closes (`PORTAL_CLOSED`, heard before the health check and the
-  manifest writer): fsyncs its dump and counts the lines whose hash was stored as
-  `remembered` — what reconciliation reads in the manifest.
+  manifest writer): fsyncs its dump, commits its last lines and counts the lines whose
+  hash was stored as `remembered` — what reconciliation reads in the manifest.
 
 Reconciliation goes through the crawl's own seen-store (the spider's, already open: its
 cache of portals stays true). Crawlers of one process share the lock.
@@ -121,8 +121,9 @@ class OutputGuard:
             self.crawler.stats.inc_value("govcrawl/reconciled", count)
 
     def _finish(self, dump: Dump, run: PortalRun | None) -> None:
-        """fsync the dump; count its remembered lines for the manifest (a dump that could
-        not be made durable counts none: the next run reconciles what reached the disk)."""
+        """fsync the dump and commit its last lines; count its remembered lines and its
+        commits for the manifest (a dump that could not be made durable counts none: the
+        next run reconciles what reached the disk)."""
         try:
             dump.close()
         except OSError as error:
@@ -131,7 +132,10 @@ class OutputGuard:
                 "Cannot make %s durable (%s): the next run reconciles it", dump.path, error
             )
             return
-        if run is not None and self.backend and not dump.unremembered:
+        if run is None:
+            return
+        run.inc("commits", dump.commits)
+        if self.backend and not dump.unremembered:
             run.inc("remembered", dump.remembered)
 
     def spider_opened(self, spider: Spider) -> None:

@@ -2,9 +2,11 @@
 
 Exactly once across kills rests on one rule: **the dump is the truth, the seen-store an
 index of it**. A line is appended whole or not at all (`append_line`: short writes are
-finished, a failed write is cut back off), and its hash is stored right after it (so that
-other workers sharing the store skip it at once); when the portal's run closes the dump is
-fsynced and the manifest says how many lines were remembered (counter `remembered`). A
+finished, a failed write is cut back off); lines are committed in groups — flushed to the
+disk, then their hashes stored — within `GOVCRAWL_COMMIT_LINES` lines or
+`GOVCRAWL_COMMIT_INTERVAL` seconds of being written; when the portal's run closes the dump
+is fsynced, its last group committed, and the manifest says how many lines were remembered
+(counter `remembered`). A
 run that never closed (SIGKILL, crash) has no manifest, one whose seen-store failed says
 fewer were remembered than written: the next run's `reconcile` reads such a dump — what is
 on disk, after repairing a torn last line — into the seen-store and writes its manifest.
@@ -142,37 +144,59 @@ def reconcile(
 
 
 class Dump:
-    """One run's dump of one portal. Lines are appended whole (`append_line`); `close`
-    makes them durable (fsync of the file and of its folder) and only then returns the
-    hashes of the lines written, for the seen-store. `append` raises OSError (ENOSPC,
-    EFBIG, EIO …) with the file cut back to its last whole line."""
+    """One run's dump of one portal: lines appended whole, then committed in groups.
 
-    def __init__(self, path: Path, *, durable_lines: bool = False) -> None:
+    `append` writes a line whole or not at all (`append_line`: OSError with the file cut
+    back to its last whole line) and keeps its entry for the seen-store. `commit` makes the
+    lines appended since the last commit durable — one `fdatasync` for the group, with
+    durable lines — and only then hands their entries to `remember`: a hash is never stored
+    before its line is on disk, and one flush serves a group of lines instead of each.
+    `close` fsyncs the file and its folder, then commits what is left. Lines whose flush
+    failed are never remembered (the next run reconciles what reached the disk)."""
+
+    def __init__(
+        self, path: Path, remember: Callable[[list[Any]], bool], *, durable_lines: bool = False
+    ) -> None:
         self.path = Path(path)
-        # Flush each line to the disk before its hash is remembered (GOVCRAWL_DURABLE_LINES):
+        # Store the entries of lines now durable; False when the store refused them.
+        self.remember = remember
+        # Flush lines to the disk before their hashes are remembered (GOVCRAWL_DURABLE_LINES):
         # then not even a power cut leaves a remembered hash whose line is lost.
         self.durable_lines = durable_lines
-        self.hashes: list[str] = []
+        self.pending: list[Any] = []  # entries of the lines appended since the last commit
+        self.commits = 0  # groups of lines remembered together
         self.remembered = 0  # lines whose hash the seen-store took
-        self.unremembered = 0  # lines whose hash it refused
+        self.unremembered = 0  # lines whose hash it refused, or whose flush failed
         self._fd: int | None = None
         self._not_durable: OSError | None = None
 
-    def append(self, line: bytes, url_hash: str) -> None:
+    def append(self, line: bytes, entry: Any) -> None:
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             if self.durable_lines:
                 fsync_path(self.path.parent)  # the new file's name, once
         append_line(self._fd, line)
-        if self.durable_lines:
-            os.fdatasync(self._fd)
-        self.hashes.append(url_hash)
+        self.pending.append(entry)
 
-    def close(self) -> list[str]:
-        """fsync and close (again: nothing more to do); the hashes of every line now
-        durable. Raises OSError when the dump could not be made durable: then nothing may
-        be remembered (the next run reconciles what reached the disk)."""
+    def commit(self) -> None:
+        """Flush the lines appended since the last commit, then remember them. Raises
+        OSError when they could not be flushed: then they are not remembered."""
+        if not self.pending:
+            return
+        if self.durable_lines and self._fd is not None and self._not_durable is None:
+            try:
+                os.fdatasync(self._fd)
+            except OSError as error:
+                self._not_durable = error
+        self._hand_over()
+        if self._not_durable is not None:
+            raise self._not_durable
+
+    def close(self) -> None:
+        """fsync the file and its folder, close it, commit the lines left (again: nothing
+        more to do). Raises OSError when the dump could not be made durable: then nothing
+        more is remembered (the next run reconciles what reached the disk)."""
         if self._fd is not None:
             fd, self._fd = self._fd, None
             try:
@@ -182,17 +206,29 @@ class Dump:
                 self._not_durable = error
             finally:
                 os.close(fd)
+        self._hand_over()
         if self._not_durable is not None:
             raise self._not_durable
-        return self.hashes
+
+    def _hand_over(self) -> None:
+        """The pending entries to `remember`, unless the lines are not known durable."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        if self._not_durable is None and self.remember(pending):
+            self.commits += 1
+            self.remembered += len(pending)
+        else:
+            self.unremembered += len(pending)
 
 
 _open: WeakKeyDictionary[Any, dict[str, Dump]] = WeakKeyDictionary()
 
 
 def open_dumps(crawler: Any) -> dict[str, Dump]:
-    """The crawl's open dumps by portal: the JSONL pipeline appends to them, the
-    `OutputGuard` finishes each (fsync, then the seen-store) when its portal's run closes."""
+    """The crawl's open dumps by portal: the JSONL pipeline appends to them and commits
+    them, the `OutputGuard` closes each (fsync, then the last commit) when its portal's run
+    closes."""
     dumps = _open.get(crawler)
     if dumps is None:
         dumps = _open[crawler] = {}
