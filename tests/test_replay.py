@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import textwrap
 import urllib.error
 import urllib.request
@@ -225,7 +226,14 @@ def test_refuses_non_loopback_bind(root: Path) -> None:
         ReplayServer(root, host="0.0.0.0")
 
 
-def test_proxy_url_and_cert_lifecycle(root: Path) -> None:
+def test_proxy_url_and_cert_lifecycle(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key never outlives the start on disk: a server killed with SIGKILL (the crash
+    tests do) leaves nothing in the temporary folder."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     server = ReplayServer(root)
     with pytest.raises(RuntimeError):
         _ = server.proxy_url
@@ -233,12 +241,12 @@ def test_proxy_url_and_cert_lifecycle(root: Path) -> None:
     try:
         assert server.proxy_url == f"http://127.0.0.1:{server.port}"
         assert server.port > 0
-        cert = server.cert_path
-        assert cert is not None
-        assert cert.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+        assert server.cert_pem is not None
+        assert server.cert_pem.startswith(b"-----BEGIN CERTIFICATE-----")
+        assert list(temporary.iterdir()) == []
     finally:
         server.stop()
-    assert not cert.parent.exists()
+    assert server.cert_pem is None
     assert not server.running
 
 

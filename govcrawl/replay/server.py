@@ -86,7 +86,6 @@ import datetime as dt
 import hashlib
 import ipaddress
 import mimetypes
-import shutil
 import socket
 import socketserver
 import ssl
@@ -325,8 +324,8 @@ class RecordedSites:
 # --------------------------------------------------------------------------------------------
 
 
-def _write_self_signed_cert(directory: Path, hosts: Sequence[str]) -> tuple[Path, Path]:
-    """Write ``cert.pem`` / ``key.pem`` (EC P-256, self-signed) for ``hosts`` into ``directory``."""
+def _self_signed_cert(hosts: Sequence[str]) -> tuple[bytes, bytes]:
+    """A PEM certificate and its PEM private key (EC P-256, self-signed) for ``hosts``."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -357,16 +356,26 @@ def _write_self_signed_cert(directory: Path, hosts: Sequence[str]) -> tuple[Path
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     )
-    return cert_path, key_path
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def _tls_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
+    """A server context for the tunnels. `ssl` loads a certificate from files only, so the
+    PEMs live in a private temporary folder for the length of the load: a replay server
+    killed later (SIGKILL in a crash test) leaves no key behind in /tmp."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with tempfile.TemporaryDirectory(prefix="govcrawl-replay-") as folder:
+        cert, key = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        cert.write_bytes(cert_pem)
+        key.write_bytes(key_pem)
+        context.load_cert_chain(cert, key)
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 # --------------------------------------------------------------------------------------------
@@ -558,7 +567,7 @@ class ReplayServer:
         self.ssl_context: ssl.SSLContext
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._cert_dir: Path | None = None
+        self.cert_pem: bytes | None = None  # presented inside CONNECT tunnels while running
         self._lock = threading.Lock()
         self._requests: list[tuple[str, str, int]] = []
         self._tunnels: list[str] = []
@@ -569,18 +578,10 @@ class ReplayServer:
     def start(self) -> ReplayServer:
         if self._httpd is not None:
             return self
-        self._cert_dir = Path(tempfile.mkdtemp(prefix="govcrawl-replay-"))
-        try:
-            cert, key = _write_self_signed_cert(self._cert_dir, self.sites.hosts)
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(cert, key)
-            context.set_alpn_protocols(["http/1.1"])
-            self.ssl_context = context
-            httpd = _HTTPServer((self.host, self.port), self.handler_class)
-        except BaseException:
-            shutil.rmtree(self._cert_dir, ignore_errors=True)
-            self._cert_dir = None
-            raise
+        cert_pem, key_pem = _self_signed_cert(self.sites.hosts)
+        self.ssl_context = _tls_context(cert_pem, key_pem)
+        httpd = _HTTPServer((self.host, self.port), self.handler_class)
+        self.cert_pem = cert_pem
         httpd.replay = self
         self._httpd = httpd
         self.port = httpd.server_address[1]
@@ -606,9 +607,7 @@ class ReplayServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        if self._cert_dir is not None:
-            shutil.rmtree(self._cert_dir, ignore_errors=True)
-            self._cert_dir = None
+        self.cert_pem = None
 
     def __enter__(self) -> ReplayServer:
         return self.start()
@@ -626,11 +625,6 @@ class ReplayServer:
         if self._httpd is None:
             raise RuntimeError("ReplayServer is not running; call start() first")
         return f"http://{self.host}:{self.port}"
-
-    @property
-    def cert_path(self) -> Path | None:
-        """PEM certificate presented inside CONNECT tunnels (while running)."""
-        return self._cert_dir / "cert.pem" if self._cert_dir else None
 
     # -- request log ------------------------------------------------------------------------------
 
