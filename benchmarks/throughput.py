@@ -5,6 +5,8 @@ each crawl runs in its own subprocess, in rotating order, `--runs` times:
 
 - `full`: a gd-jyh portal spider (`BenchXinxingSpider`, declared here) with govcrawl's
   settings: page objects, clean, validate, dedupe with the SQLite seen-store, JSONL, manifest;
+- `spider`: the same crawl with no item pipelines (page objects, guards, scheduling, manifest):
+  splits full's cost into extraction in a crawl and the pipelines (full − spider);
 - `minimal`: a Scrapy spider following the same links, parsel XPath for title, date, source and
   body text, JSONL through Scrapy's feed exporter;
 - `trafilatura`: the same crawl calling `trafilatura.extract` on each article page;
@@ -15,7 +17,8 @@ govcrawl's CONCURRENT_ITEMS = 8 and WARN_ON_GENERATOR_RETURN_VALUE = False) and 
 (our replay proxy middleware → nginx).
 Measured inside each child: wall time and process CPU (getrusage) from spider_opened to
 spider_closed, article pages received, records written, peak RSS. Reported: medians over
-runs; ratios per run, then their median.
+runs; ratios per run, then their median. `-s NAME=VALUE` sets a Scrapy setting in every crawl
+(for A/B runs of one setting; the command line in the report shows it).
 
     python benchmarks/throughput.py --runs 3 --max-pages 100
 """
@@ -37,13 +40,14 @@ from typing import Any, ClassVar
 import scrapy
 from generate_portal import CHANNEL, HOST, LISTING_URL, PORTAL, generate
 from perfkit import BENCH_RUN_ID, ROOT, median, provenance, write_section
+from scrapy.settings import Settings
 from serve import serve, server_name
 
 from govcrawl.registry.divisions import region_for_code
 from govcrawl.registry.portals import Column, Portal
 from govcrawl.registry.spiderloader import spider_class
 
-MODES = ("full", "minimal", "trafilatura", "bare")
+MODES = ("full", "spider", "minimal", "trafilatura", "bare")
 DEFAULT_SITE = Path("/tmp/govcrawl-bench/site")
 COMMON_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0,
@@ -128,15 +132,11 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_child(
-    mode: str, proxy: str, out: Path, max_pages: int | None, extra: dict[str, str], profile: str
-) -> dict[str, Any]:
-    """One crawl in this process; returns its measurements."""
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
-
-    if mode == "full":
+def crawl_settings(
+    mode: str, proxy: str, out: Path, extra: dict[str, str]
+) -> tuple[Settings, type[scrapy.Spider]]:
+    """The settings and spider class of one mode's crawl; `extra` goes to every mode."""
+    if mode in ("full", "spider"):
         os.environ["SCRAPY_SETTINGS_MODULE"] = "govcrawl.settings"
         from scrapy.utils.project import get_project_settings
 
@@ -144,6 +144,8 @@ def run_child(
         settings.setdict(
             {"GOVCRAWL_OUTPUT_DIR": str(out), "GOVCRAWL_RUN_ID": BENCH_RUN_ID}, "cmdline"
         )
+        if mode == "spider":
+            settings.set("ITEM_PIPELINES", {}, "cmdline")
         spider_cls: type[scrapy.Spider] = BenchXinxingSpider
     else:
         settings = Settings()
@@ -156,6 +158,17 @@ def run_child(
             mode, FollowSpider
         )
     settings.setdict({**COMMON_SETTINGS, "GOVCRAWL_REPLAY_PROXY": proxy, **extra}, "cmdline")
+    return settings, spider_cls
+
+
+def run_child(
+    mode: str, proxy: str, out: Path, max_pages: int | None, extra: dict[str, str], profile: str
+) -> dict[str, Any]:
+    """One crawl in this process; returns its measurements."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    settings, spider_cls = crawl_settings(mode, proxy, out, extra)
     marks: dict[str, Any] = {"article_pages": 0}
     profiler = None
     if profile:
@@ -240,18 +253,22 @@ def ensure_site(root: Path, articles: int) -> None:
 
 
 def _report(results: list[list[dict[str, Any]]], args: argparse.Namespace, server: str) -> str:
+    by_run = [{r["mode"]: r for r in run} for run in results]
+
     def med(mode: str, key: str) -> float:
         return median([run[mode][key] for run in by_run])
 
-    by_run = [{r["mode"]: r for r in run} for run in results]
-    cpu_ratio = median(
-        [run["full"]["cpu_ms_per_page"] / run["minimal"]["cpu_ms_per_page"] for run in by_run]
+    def cpu_ratio_to(mode: str, base: str) -> float:
+        return median(
+            [run[mode]["cpu_ms_per_page"] / run[base]["cpu_ms_per_page"] for run in by_run]
+        )
+
+    cpu_ratio = cpu_ratio_to("full", "minimal")
+    pipelines_ms = median(
+        [run["full"]["cpu_ms_per_page"] - run["spider"]["cpu_ms_per_page"] for run in by_run]
     )
     speedup = median(
         [run["full"]["pages_per_min"] / run["trafilatura"]["pages_per_min"] for run in by_run]
-    )
-    bare_ratio = median(
-        [run["full"]["cpu_ms_per_page"] / run["bare"]["cpu_ms_per_page"] for run in by_run]
     )
     pages = {run[m]["article_pages"] for run in by_run for m in MODES}
     lines = [
@@ -278,10 +295,13 @@ def _report(results: list[list[dict[str, Any]]], args: argparse.Namespace, serve
         "",
         f"- **Full / minimal CPU per page: {cpu_ratio:.2f}×** (goal ≤ 1.3×: "
         f"{'met' if cpu_ratio <= 1.3 else f'missed by {cpu_ratio / 1.3 - 1:.0%}'}); "
-        f"full / bare: {bare_ratio:.2f}×",
+        f"full / bare: {cpu_ratio_to('full', 'bare'):.2f}×",
+        f"- Full without item pipelines (`spider`) / minimal: "
+        f"{cpu_ratio_to('spider', 'minimal'):.2f}×; the item pipelines (clean, text bound, "
+        f"validate, dedupe, JSONL) cost {pipelines_ms:.2f} ms a page (full − spider, per run)",
         f"- **Full vs trafilatura throughput: {speedup:.2f}×** (goal ≥ 3×: "
         f"{'met' if speedup >= 3 else 'missed'})",
-        "- Per run (full, minimal, trafilatura, bare CPU ms/page): "
+        f"- Per run ({', '.join(MODES)} CPU ms/page): "
         + "; ".join(", ".join(f"{run[m]['cpu_ms_per_page']:.2f}" for m in MODES) for run in by_run),
     ]
     return "\n".join(lines)
@@ -302,8 +322,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", default="", help="(child) write cProfile stats here")
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
+    extra = dict(item.split("=", 1) for item in args.settings)
     if args.child:
-        extra = dict(item.split("=", 1) for item in args.settings)
         result = run_child(args.child, args.proxy, args.out, args.max_pages, extra, args.profile)
         print(json.dumps(result))
         return
@@ -315,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
             order = modes[run % len(modes) :] + modes[: run % len(modes)]
             results.append([])
             for mode in order:
-                result = crawl_in_subprocess(mode, proxy, args.max_pages)
+                result = crawl_in_subprocess(mode, proxy, args.max_pages, extra)
                 print(json.dumps(result), file=sys.stderr)
                 if mode != "bare" and result["records"] < result["article_pages"]:
                     # A crawl that drops its records measures something else (a run id
