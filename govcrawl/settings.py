@@ -192,7 +192,7 @@ GOVCRAWL_PROGRESS_INTERVAL = 30.0
 GOVCRAWL_DURABLE_LINES = True
 # Lines are committed (flushed, then their hashes remembered) in groups: every this many
 # lines, and at least every this many seconds. One flush and one seen-store batch a group
-# instead of a line (~0.25 ms of CPU a record, BENCHMARKS.md); a line killed before its
+# instead of a line (~0.4 ms of CPU a record, BENCHMARKS.md); a line killed before its
 # commit is remembered by the next run's reconciliation, never written twice by this machine.
 GOVCRAWL_COMMIT_LINES = 50
 GOVCRAWL_COMMIT_INTERVAL = 1.0
