@@ -66,10 +66,8 @@ def test_command_line_settings_reach_every_crawl(throughput, monkeypatch, tmp_pa
     monkeypatch.setattr(throughput, "crawl_in_subprocess", crawl)
     monkeypatch.setattr(throughput, "serve", serve)
     monkeypatch.setattr(throughput, "ensure_site", lambda root, articles: None)
-    throughput.main(
-        ["--site", str(tmp_path), "--runs", "2", "--modes", "full,minimal", "--no-write"]
-        + ["-s", "GOVCRAWL_COMMIT_LINES=1", "-s", "LOG_LEVEL=WARNING"]
-    )
+    options = ["--site", str(tmp_path), "--runs", "2", "--modes", "full,minimal", "--no-write"]
+    throughput.main([*options, "-s", "GOVCRAWL_COMMIT_LINES=1", "-s", "LOG_LEVEL=WARNING"])
     expected = {"GOVCRAWL_COMMIT_LINES": "1", "LOG_LEVEL": "WARNING"}
     assert sorted(mode for mode, _ in calls) == ["full", "full", "minimal", "minimal"]
     assert all(extra == expected for _, extra in calls)
